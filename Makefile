@@ -1,0 +1,35 @@
+# csredis build entry points. `make` publishes the NativeAOT binaries into the repository root,
+# `make run` starts the server with ./redis.conf, `make test` installs what the tests need and runs them.
+DOTNET ?= dotnet
+CONFIG ?= Release
+BINARIES := csredis-server
+PUBLISH_DIR := out
+
+.PHONY: all build run test test-deps bench clean $(BINARIES)
+
+all: $(BINARIES)
+
+$(BINARIES):
+	$(DOTNET) publish src/$@/$@.csproj -c $(CONFIG) -o $(PUBLISH_DIR)/$@ --nologo -v quiet
+	cp $(PUBLISH_DIR)/$@/$@ ./$@
+
+build: all
+
+run: csredis-server
+	./csredis-server redis.conf
+
+# Real Redis 7.0 is the oracle of the differential tests and the benchmark.
+test-deps:
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools redis-sentinel >/dev/null; }
+	@# the Debian service would hold port 6379; tests choose free ports, but a stray daemon is still noise
+	@-pkill -x redis-server 2>/dev/null; true
+
+test: test-deps all
+	$(DOTNET) test tests/Csredis.Tests/Csredis.Tests.csproj -c $(CONFIG) --nologo --logger "console;verbosity=normal"
+
+bench: test-deps all
+	bench/compare.sh
+
+clean:
+	rm -rf $(PUBLISH_DIR) $(BINARIES) src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
