@@ -22,8 +22,6 @@ run: csredis-server
 test-deps:
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools redis-sentinel >/dev/null; }
-	@# the Debian service would hold port 6379; tests choose free ports, but a stray daemon is still noise
-	@-pkill -x redis-server 2>/dev/null; true
 
 test: test-deps all
 	$(DOTNET) test tests/Csredis.Tests/Csredis.Tests.csproj -c $(CONFIG) --nologo --logger "console;verbosity=normal"
