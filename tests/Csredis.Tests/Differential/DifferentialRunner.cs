@@ -11,9 +11,9 @@ public sealed class DifferentialRunner
 {
     public const int MaxReportedMismatches = 10;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan RawFirstByteWindow = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan RawQuietWindow = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan CloseAfterErrorWindow = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RawFirstByteWindow = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan RawQuietWindow = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan CloseAfterQuitWindow = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan CandidateCloseWindow = TimeSpan.FromSeconds(1);
 
     private readonly ServerProcess _reference;
@@ -44,6 +44,11 @@ public sealed class DifferentialRunner
             {
                 foreach (var step in section.Steps)
                 {
+                    if (step.Mode == CompareMode.Sleep)
+                    {
+                        Thread.Sleep(step.SleepMilliseconds);
+                        continue;
+                    }
                     reference ??= new RawClient(_reference.Port);
                     if (candidate == null)
                     {
@@ -133,12 +138,12 @@ public sealed class DifferentialRunner
             return new Outcome(Encoding.UTF8.GetBytes("(unparsable reply: " + e.Message + ")"), true);
         }
 
-        // Servers close a connection after QUIT and after some errors: check only where that can happen,
-        // so ordinary steps cost no waiting.
-        var mayClose = step.CommandName == "QUIT" || reply is [(byte)'-', ..];
+        // Only QUIT and protocol errors (a command completing an earlier malformed @raw step) close the
+        // connection: checking only there keeps ordinary steps free of waiting.
+        var mayClose = step.CommandName == "QUIT" || reply.AsSpan().StartsWith("-ERR Protocol error"u8);
         bool isClosed;
         if (isReference)
-            isClosed = mayClose && client.IsClosedByPeer(CloseAfterErrorWindow);
+            isClosed = mayClose && client.IsClosedByPeer(CloseAfterQuitWindow);
         else
             isClosed = client.IsClosedByPeer(referenceClosed ? CandidateCloseWindow : TimeSpan.Zero);
         return new Outcome(reply, isClosed);

@@ -3,15 +3,18 @@
 // lines or opened by `--- name`, and per-line prefixes that choose how replies are compared:
 //   (none)  byte-identical reply         ~      same RESP shape (times, run ids, INFO)
 //   @sort   unordered array, compare sorted    @raw   send these escaped bytes instead of a command
+//   @sleep N  pause N ms (at most 2000) before the next step, e.g. to let keys expire
 using System.Text;
 
 namespace Csredis.Tests.Differential;
 
-public enum CompareMode { Exact, Shape, Sorted, Raw }
+public enum CompareMode { Exact, Shape, Sorted, Raw, Sleep }
 
 public sealed record ScriptStep(int LineNumber, string Source, CompareMode Mode, IReadOnlyList<byte[]> Arguments, byte[] RawBytes)
 {
     /// <summary>Upper-case command name, "" for raw steps.</summary>
+    public int SleepMilliseconds { get; init; }
+
     public string CommandName => Arguments.Count > 0 ? Encoding.UTF8.GetString(Arguments[0]).ToUpperInvariant() : "";
 }
 
@@ -60,6 +63,12 @@ public sealed record DifferentialScript(string Name, IReadOnlyList<string> Serve
                 else if (line.StartsWith('#'))
                 {
                 }
+                else if (line.StartsWith("@sleep"))
+                {
+                    if (!int.TryParse(line["@sleep".Length..].Trim(), out var milliseconds) || milliseconds < 0 || milliseconds > 2000)
+                        throw new FormatException("@sleep needs milliseconds between 0 and 2000");
+                    steps.Add(new ScriptStep(lineNumber, line, CompareMode.Sleep, [], []) { SleepMilliseconds = milliseconds });
+                }
                 else if (line.StartsWith("@raw"))
                 {
                     var raw = Unescape(line["@raw".Length..].TrimStart());
@@ -75,7 +84,7 @@ public sealed record DifferentialScript(string Name, IReadOnlyList<string> Serve
                     else if (line.StartsWith('@')) throw new FormatException($"unknown prefix {line.Split(' ')[0]}");
                     var arguments = SplitArguments(command);
                     if (arguments.Count == 0) throw new FormatException("prefix without a command");
-                    steps.Add(new ScriptStep(lineNumber, line, mode, arguments, [])); 
+                    steps.Add(new ScriptStep(lineNumber, line, mode, arguments, []));
                 }
             }
             catch (FormatException e)

@@ -12,7 +12,7 @@ public static class ReplyComparison
         CompareMode.Exact or CompareMode.Raw => expected.AsSpan().SequenceEqual(actual),
         CompareMode.Shape => TryParse(expected) is { } e && TryParse(actual) is { } a && SameShape(e, a),
         CompareMode.Sorted => TryParse(expected) is { } e && TryParse(actual) is { } a && SameWhenSorted(e, a),
-        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "not a reply comparison"),
     };
 
     private static RespFrame? TryParse(byte[] reply)
