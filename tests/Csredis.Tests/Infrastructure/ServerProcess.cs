@@ -44,12 +44,17 @@ public sealed class ServerProcess : IDisposable
         get { lock (_log) return _log.ToString(); }
     }
 
-    public static ServerProcess StartCsredis(params string[] args) => Start(CsredisName, null, args);
-    public static ServerProcess StartRedis(params string[] args) => Start(RedisName, null, args);
+    public static ServerProcess StartCsredis(params string[] args) => Launch(CsredisName, null, args);
+    public static ServerProcess StartRedis(params string[] args) => Launch(RedisName, null, args);
 
-    /// <summary>Starts "redis" or "csredis" (the names Theories iterate over), optionally with a config
-    /// file that comes first on the command line as both servers expect.</summary>
-    public static ServerProcess Start(string name, string? configFile, params string[] args)
+    /// <summary>Starts "redis" or "csredis", the names Theories iterate over.</summary>
+    public static ServerProcess Start(string name, params string[] args) => Launch(name, null, args);
+
+    /// <summary>Starts a server with a config file, which comes first on the command line as both
+    /// servers expect; the harness arguments and <paramref name="args"/> follow and override it.</summary>
+    public static ServerProcess StartWithConfig(string name, string configFile, params string[] args) => Launch(name, configFile, args);
+
+    private static ServerProcess Launch(string name, string? configFile, string[] args)
     {
         var executable = name switch
         {
@@ -77,8 +82,6 @@ public sealed class ServerProcess : IDisposable
             }
         }
     }
-
-    public static ServerProcess Start(string name, params string[] args) => Start(name, null, args);
 
     private ServerProcess(string name, string executable, int port, string? configFile, string[] extraArgs)
     {
