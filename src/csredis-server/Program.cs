@@ -1,1 +1,92 @@
-return 0;
+// csredis-server entry point: `csredis-server [configfile] [--directive value ...]`, like
+// redis-server: read the configuration, print the start-up lines, bind, run the event loop.
+using Csredis.Common.Config;
+using Csredis.Common.Logging;
+using Csredis.Server;
+using Csredis.Server.Config;
+
+return ServerMain.Run(args);
+
+static class ServerMain
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length >= 1 && (args[0] == "-v" || args[0] == "--version"))
+        {
+            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc=libc bits=64 build=csredis");
+            return 0;
+        }
+        if (args.Length >= 1 && (args[0] == "-h" || args[0] == "--help"))
+        {
+            Console.Error.Write(Usage);
+            return 1;
+        }
+
+        string? configPath = null;
+        int first = 0;
+        if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            configPath = args[0];
+            first = 1;
+        }
+        var options = args[first..];
+        bool readStdin = options.Contains("-");
+        options = options.Where(o => o != "-").ToArray();
+
+        var config = new ServerConfig();
+        Log.Role = 'C';
+        try
+        {
+            if (configPath != null && configPath != "-")
+            {
+                config.ConfigFile = Path.GetFullPath(configPath);
+                if (!File.Exists(configPath))
+                {
+                    Console.Error.WriteLine($"Fatal error, can't open config file '{configPath}': No such file or directory");
+                    return 1;
+                }
+            }
+            string text = ConfigFile.ComposeText(configPath, options, readStdin);
+            config.Apply(ConfigFile.Parse(text));
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.Write(e.FatalReport());
+            return 1;
+        }
+        Log.File = config.LogFile;
+
+        if (config.Daemonize && !Daemon.Detach(args)) return 1;
+
+        int pid = Environment.ProcessId;
+        Log.Warning("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+        Log.Warning($"Redis version={RedisServer.RedisVersion}, bits=64, commit=00000000, modified=0, pid={pid}, just started");
+        Log.Warning(configPath == null
+            ? "Warning: no config file specified, using the default config. In order to specify a config file use ./csredis-server /path/to/redis.conf"
+            : "Configuration loaded");
+
+        Log.Role = 'M';
+        var server = new RedisServer(config);
+        Log.Notice("monotonic clock: POSIX clock_gettime");
+        if (!server.Listen()) return 1;
+        if (config.PidFile.Length > 0) Daemon.WritePidFile(config.PidFile);
+        Log.Notice($"Running mode=standalone, port={config.Port}.");
+        Log.Warning("Server initialized");
+        Log.Notice("Ready to accept connections");
+        server.Run();
+        return 0;
+    }
+
+    const string Usage =
+        "Usage: ./csredis-server [/path/to/redis.conf] [options] [-]\n" +
+        "       ./csredis-server - (read config from stdin)\n" +
+        "       ./csredis-server -v or --version\n" +
+        "       ./csredis-server -h or --help\n\n" +
+        "Examples:\n" +
+        "       ./csredis-server (run the server with default conf)\n" +
+        "       ./csredis-server /etc/redis/6379.conf\n" +
+        "       ./csredis-server --port 7777\n" +
+        "       ./csredis-server --port 7777 --replicaof 127.0.0.1 8888\n" +
+        "       ./csredis-server /etc/myredis.conf --loglevel verbose -\n" +
+        "       ./csredis-server /etc/myredis.conf --loglevel verbose\n\n";
+}

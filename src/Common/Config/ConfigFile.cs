@@ -1,0 +1,94 @@
+// Reader of redis.conf-style files: one directive per line, arguments split with Redis's quoting
+// rules, '#' comments, `include` of other files, and directives appended from the command line
+// ("--port 7000"). It only tokenizes; what a directive means belongs to the server or sentinel.
+// Every line remembers where it came from so errors can be reported as Redis does.
+using Csredis.Common.Text;
+
+namespace Csredis.Common.Config;
+
+public sealed record ConfigLine(int LineNumber, string Text, string[] Args)
+{
+    public string Name => Args[0].ToLowerInvariant();
+}
+
+public sealed class ConfigException(int lineNumber, string line, string reason) : Exception(reason)
+{
+    public int LineNumber { get; } = lineNumber;
+    public string Line { get; } = line;
+    public string Reason { get; } = reason;
+
+    /// <summary>The block Redis prints to stderr before exiting with status 1.</summary>
+    public string FatalReport() =>
+        "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n" +
+        $"Reading the configuration file, at line {LineNumber}\n" +
+        $">>> '{Line}'\n" +
+        $"{Reason}\n";
+}
+
+public static class ConfigFile
+{
+    /// <summary>
+    /// Builds the full configuration text the way Redis does: the file (or stdin when the path is "-"),
+    /// then the command-line options, each "--name" starting a new line.
+    /// </summary>
+    public static string ComposeText(string? path, IReadOnlyList<string> commandLineOptions, bool readStdin)
+    {
+        var text = new System.Text.StringBuilder();
+        if (path != null && path != "-")
+            text.Append(System.IO.File.ReadAllText(path)).Append('\n');
+        if (readStdin || path == "-")
+            text.Append(Console.In.ReadToEnd()).Append('\n');
+        bool first = true;
+        foreach (var option in commandLineOptions)
+        {
+            if (option.StartsWith("--", StringComparison.Ordinal) && option.Length > 2)
+            {
+                if (!first) text.Append('\n');
+                text.Append(option.AsSpan(2));
+                first = false;
+            }
+            else
+            {
+                text.Append(' ').Append(QuoteIfNeeded(option));
+                first = false;
+            }
+        }
+        text.Append('\n');
+        return text.ToString();
+    }
+
+    static string QuoteIfNeeded(string arg)
+    {
+        if (arg.Length > 0 && arg.IndexOfAny([' ', '"', '\'', '\t', '\\']) < 0) return arg;
+        return "\"" + arg.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    }
+
+    /// <summary>Tokenizes configuration text; `include` lines are expanded in place (recursively).</summary>
+    public static List<ConfigLine> Parse(string text, int includeDepth = 0)
+    {
+        var result = new List<ConfigLine>();
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].Trim(' ', '\t', '\r');
+            if (line.Length == 0 || line[0] == '#') continue;
+            var args = ArgSplitter.Split(line);
+            if (args == null) throw new ConfigException(i + 1, line, "Unbalanced quotes in configuration line");
+            if (args.Length == 0) continue;
+            if (args[0].Equals("include", StringComparison.OrdinalIgnoreCase) && args.Length == 2)
+            {
+                if (includeDepth > 16) throw new ConfigException(i + 1, line, "Too many nested includes");
+                string included;
+                try { included = System.IO.File.ReadAllText(args[1]); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new ConfigException(i + 1, line, $"Fatal error, can't open config file '{args[1]}': {e.Message}");
+                }
+                result.AddRange(Parse(included, includeDepth + 1));
+                continue;
+            }
+            result.Add(new ConfigLine(i + 1, line, args));
+        }
+        return result;
+    }
+}

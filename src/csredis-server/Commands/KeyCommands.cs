@@ -1,0 +1,170 @@
+// Generic key commands (Redis's db.c and expire.c command side): DEL UNLINK EXISTS TYPE and the
+// EXPIRE family with NX/XX/GT/LT, TTL PTTL EXPIRETIME PEXPIRETIME PERSIST.
+using Csredis.Common.Text;
+using Csredis.Server.Keyspace;
+using Csredis.Server.Networking;
+
+namespace Csredis.Server.Commands;
+
+public static partial class KeyCommands
+{
+    public static void Register(CommandTable t)
+    {
+        string[] keyspaceWrite = ["keyspace", "write", "slow"], keyspaceWriteFast = ["keyspace", "write", "fast"], keyspaceRead = ["keyspace", "read", "fast"];
+        t.Add(new Command { Name = "del", Arity = -2, Flags = CommandFlags.Write, Handler = Del, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Categories = keyspaceWrite });
+        t.Add(new Command { Name = "unlink", Arity = -2, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = Del, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "exists", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = Exists, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Categories = keyspaceRead });
+        t.Add(new Command { Name = "type", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = Type, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceRead });
+        t.Add(new Command { Name = "expire", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = c => Expire(c, ExpireUnit.RelativeSeconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "pexpire", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = c => Expire(c, ExpireUnit.RelativeMilliseconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "expireat", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = c => Expire(c, ExpireUnit.AbsoluteSeconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "pexpireat", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = c => Expire(c, ExpireUnit.AbsoluteMilliseconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "ttl", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.Seconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceRead });
+        t.Add(new Command { Name = "pttl", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.Milliseconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceRead });
+        t.Add(new Command { Name = "expiretime", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.AbsoluteSeconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "7.0.0", Categories = keyspaceRead });
+        t.Add(new Command { Name = "pexpiretime", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.AbsoluteMilliseconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "7.0.0", Categories = keyspaceRead });
+        t.Add(new Command { Name = "persist", Arity = 2, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = Persist, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+    }
+
+    static void Del(Client c)
+    {
+        long deleted = 0;
+        for (int j = 1; j < c.Argc; j++)
+        {
+            var key = c.Arg(j);
+            if (c.Db.LookupWrite(key) == null) continue;
+            c.Db.Delete(key);
+            c.Server.SignalKeyChange(c, c.Db, key, "del");
+            c.Server.Dirty++;
+            deleted++;
+        }
+        c.Reply.Integer(deleted);
+    }
+
+    static void Exists(Client c)
+    {
+        long count = 0;
+        for (int j = 1; j < c.Argc; j++)
+            if (c.Db.LookupRead(c.Arg(j), touch: false) != null) count++;
+        c.Reply.Integer(count);
+    }
+
+    public static ReadOnlySpan<byte> TypeName(ObjectType type) => type switch
+    {
+        ObjectType.String => "string"u8,
+        ObjectType.List => "list"u8,
+        ObjectType.Set => "set"u8,
+        ObjectType.ZSet => "zset"u8,
+        ObjectType.Hash => "hash"u8,
+        _ => "stream"u8,
+    };
+
+    static void Type(Client c)
+    {
+        var item = c.Db.LookupRead(c.Arg(1), touch: false);
+        if (item == null) c.Reply.SimpleString("none"u8);
+        else c.Reply.SimpleString(TypeName(StoredKey.TypeOf(item)));
+    }
+
+    enum ExpireUnit { RelativeSeconds, RelativeMilliseconds, AbsoluteSeconds, AbsoluteMilliseconds }
+
+    [Flags]
+    enum ExpireCondition { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8 }
+
+    static void Expire(Client c, ExpireUnit unit)
+    {
+        string name = c.CurrentCommand!.Name;
+        var condition = ExpireCondition.None;
+        for (int j = 3; j < c.Argc; j++)
+        {
+            var opt = c.Arg(j);
+            if (Ascii.EqualsIgnoreCase(opt, "nx"u8)) condition |= ExpireCondition.Nx;
+            else if (Ascii.EqualsIgnoreCase(opt, "xx"u8)) condition |= ExpireCondition.Xx;
+            else if (Ascii.EqualsIgnoreCase(opt, "gt"u8)) condition |= ExpireCondition.Gt;
+            else if (Ascii.EqualsIgnoreCase(opt, "lt"u8)) condition |= ExpireCondition.Lt;
+            else
+            {
+                c.Error("ERR Unsupported option " + c.ArgString(j));
+                return;
+            }
+        }
+        if ((condition & ExpireCondition.Nx) != 0 && (condition & ~ExpireCondition.Nx) != 0)
+        {
+            c.Error("ERR NX and XX, GT or LT options at the same time are not compatible"u8);
+            return;
+        }
+        if ((condition & (ExpireCondition.Gt | ExpireCondition.Lt)) == (ExpireCondition.Gt | ExpireCondition.Lt))
+        {
+            c.Error("ERR GT and LT options at the same time are not compatible"u8);
+            return;
+        }
+        if (!NumberParsing.TryParseInt64(c.Arg(2), out long when)) { c.Error(Errors.NotInteger); return; }
+        bool seconds = unit is ExpireUnit.RelativeSeconds or ExpireUnit.AbsoluteSeconds;
+        if (seconds)
+        {
+            if (when > long.MaxValue / 1000 || when < long.MinValue / 1000) { c.Error(Errors.InvalidExpire(name)); return; }
+            when *= 1000;
+        }
+        if (unit is ExpireUnit.RelativeSeconds or ExpireUnit.RelativeMilliseconds)
+        {
+            long now = c.Server.CommandTimeMs;
+            if (when > 0 && when > long.MaxValue - now || when < 0 && when < long.MinValue - now) { c.Error(Errors.InvalidExpire(name)); return; }
+            when += now;
+        }
+        var key = c.Arg(1);
+        if (c.Db.LookupWrite(key) == null) { c.Reply.Integer(0); return; }
+        if (condition != ExpireCondition.None)
+        {
+            long current = c.Db.GetExpire(key);
+            // A key without TTL counts as an infinite TTL for GT and LT.
+            if ((condition & ExpireCondition.Nx) != 0 && current != -1 ||
+                (condition & ExpireCondition.Xx) != 0 && current == -1 ||
+                (condition & ExpireCondition.Gt) != 0 && (current == -1 || when <= current) ||
+                (condition & ExpireCondition.Lt) != 0 && current != -1 && when >= current)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+        }
+        if (when <= c.Server.CommandTimeMs && !c.Server.IsLoadingOrReplicaStream(c))
+        {
+            // Already in the past: the key is deleted now, as Redis's checkAlreadyExpired.
+            c.Db.Delete(key);
+            c.Server.Dirty++;
+            c.Server.SignalKeyChange(c, c.Db, key, "del");
+            c.Reply.Integer(1);
+            return;
+        }
+        c.Db.SetExpire(key, when);
+        c.Server.Dirty++;
+        c.Server.SignalKeyChange(c, c.Db, key, "expire");
+        c.Reply.Integer(1);
+    }
+
+    enum TtlKind { Seconds, Milliseconds, AbsoluteSeconds, AbsoluteMilliseconds }
+
+    static void Ttl(Client c, TtlKind kind)
+    {
+        var key = c.Arg(1);
+        if (c.Db.LookupRead(key, touch: false) == null) { c.Reply.Integer(-2); return; }
+        long when = c.Db.GetExpire(key);
+        if (when == -1) { c.Reply.Integer(-1); return; }
+        long result = kind switch
+        {
+            TtlKind.Seconds => (Math.Max(0, when - c.Server.CommandTimeMs) + 500) / 1000,
+            TtlKind.Milliseconds => Math.Max(0, when - c.Server.CommandTimeMs),
+            TtlKind.AbsoluteSeconds => when / 1000,
+            _ => when,
+        };
+        c.Reply.Integer(result);
+    }
+
+    static void Persist(Client c)
+    {
+        var key = c.Arg(1);
+        if (c.Db.LookupWrite(key) == null || !c.Db.RemoveExpire(key)) { c.Reply.Integer(0); return; }
+        c.Server.Dirty++;
+        c.Server.SignalKeyChange(c, c.Db, key, "persist");
+        c.Reply.Integer(1);
+    }
+}

@@ -1,0 +1,306 @@
+// String commands (Redis's t_string.c). Values are packed with their key (StoredValues.cs);
+// a command that changes a value's length re-packs it, one that keeps the length (INCR from 10
+// to 11, SETRANGE inside the value) writes in place.
+using Csredis.Common.Text;
+using Csredis.Server.Keyspace;
+using Csredis.Server.Networking;
+
+namespace Csredis.Server.Commands;
+
+public static partial class StringCommands
+{
+    const CommandFlags WriteOom = CommandFlags.Write | CommandFlags.DenyOom;
+
+    public static void Register(CommandTable t)
+    {
+        string[] readFast = ["read", "string", "fast"], write = ["write", "string", "slow"], writeFast = ["write", "string", "fast"];
+        t.Add(new Command { Name = "get", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = Get, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = readFast });
+        t.Add(new Command { Name = "set", Arity = -3, Flags = WriteOom, Handler = Set, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write });
+        t.Add(new Command { Name = "setnx", Arity = 3, Flags = WriteOom | CommandFlags.Fast, Handler = SetNx, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "setex", Arity = 4, Flags = WriteOom, Handler = c => SetWithTtl(c, seconds: true), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write });
+        t.Add(new Command { Name = "psetex", Arity = 4, Flags = WriteOom, Handler = c => SetWithTtl(c, seconds: false), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write });
+        t.Add(new Command { Name = "getset", Arity = 3, Flags = WriteOom | CommandFlags.Fast, Handler = GetSet, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "getdel", Arity = 2, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = GetDel, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "mget", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = MGet, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "string", Categories = readFast });
+        t.Add(new Command { Name = "mset", Arity = -3, Flags = WriteOom, Handler = MSet, FirstKey = 1, LastKey = -1, KeyStep = 2, Group = "string", Categories = write });
+        t.Add(new Command { Name = "msetnx", Arity = -3, Flags = WriteOom, Handler = MSetNx, FirstKey = 1, LastKey = -1, KeyStep = 2, Group = "string", Categories = write });
+        t.Add(new Command { Name = "incr", Arity = 2, Flags = WriteOom | CommandFlags.Fast, Handler = c => IncrBy(c, 1), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "decr", Arity = 2, Flags = WriteOom | CommandFlags.Fast, Handler = c => IncrBy(c, -1), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "incrby", Arity = 3, Flags = WriteOom | CommandFlags.Fast, Handler = IncrByCommand, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "decrby", Arity = 3, Flags = WriteOom | CommandFlags.Fast, Handler = DecrByCommand, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "append", Arity = 3, Flags = WriteOom | CommandFlags.Fast, Handler = Append, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
+        t.Add(new Command { Name = "strlen", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = StrLen, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = readFast });
+    }
+
+    /// <summary>The string value of an item, or a WRONGTYPE reply (false) for other types.</summary>
+    public static bool TryString(Client c, object item, out byte[] packed)
+    {
+        if (item is byte[] p) { packed = p; return true; }
+        packed = null!;
+        c.Error(Errors.WrongType);
+        return false;
+    }
+
+    static void Get(Client c)
+    {
+        var item = c.Db.LookupRead(c.Arg(1));
+        if (item == null) { c.Reply.Null(); return; }
+        if (!TryString(c, item, out var packed)) return;
+        c.Reply.Bulk(PackedString.Value(packed));
+    }
+
+    [Flags]
+    enum SetFlags { None = 0, Nx = 1, Xx = 2, Get = 4, KeepTtl = 8, Ex = 16, Px = 32, ExAt = 64, PxAt = 128 }
+    const SetFlags AnyExpire = SetFlags.Ex | SetFlags.Px | SetFlags.ExAt | SetFlags.PxAt;
+
+    static void Set(Client c)
+    {
+        var flags = SetFlags.None;
+        int expireArg = -1;
+        for (int j = 3; j < c.Argc; j++)
+        {
+            var opt = c.Arg(j);
+            bool hasNext = j + 1 < c.Argc;
+            if (opt.Length == 2 && Ascii.EqualsIgnoreCase(opt, "nx"u8) && (flags & SetFlags.Xx) == 0) flags |= SetFlags.Nx;
+            else if (opt.Length == 2 && Ascii.EqualsIgnoreCase(opt, "xx"u8) && (flags & SetFlags.Nx) == 0) flags |= SetFlags.Xx;
+            else if (Ascii.EqualsIgnoreCase(opt, "get"u8)) flags |= SetFlags.Get;
+            else if (Ascii.EqualsIgnoreCase(opt, "keepttl"u8) && (flags & AnyExpire) == 0) flags |= SetFlags.KeepTtl;
+            else if (hasNext && (flags & (SetFlags.KeepTtl | AnyExpire)) == 0 && ExpireOption(opt) is var unit && unit != SetFlags.None)
+            {
+                flags |= unit;
+                expireArg = ++j;
+            }
+            else
+            {
+                c.Error(Errors.Syntax);
+                return;
+            }
+        }
+        long expireAt = -1;
+        if (expireArg >= 0 && !TryExpireAt(c, expireArg, flags, "set", out expireAt)) return;
+        SetGeneric(c, flags, c.Arg(1), c.Arg(2), expireAt);
+    }
+
+    static SetFlags ExpireOption(ReadOnlySpan<byte> opt)
+    {
+        if (Ascii.EqualsIgnoreCase(opt, "ex"u8)) return SetFlags.Ex;
+        if (Ascii.EqualsIgnoreCase(opt, "px"u8)) return SetFlags.Px;
+        if (Ascii.EqualsIgnoreCase(opt, "exat"u8)) return SetFlags.ExAt;
+        if (Ascii.EqualsIgnoreCase(opt, "pxat"u8)) return SetFlags.PxAt;
+        return SetFlags.None;
+    }
+
+    /// <summary>Parses an expire argument into absolute Unix ms with Redis's errors for bad or non-positive values.</summary>
+    static bool TryExpireAt(Client c, int arg, SetFlags unit, string command, out long expireAt)
+    {
+        expireAt = 0;
+        if (!NumberParsing.TryParseInt64(c.Arg(arg), out long value))
+        {
+            c.Error(Errors.NotInteger);
+            return false;
+        }
+        bool seconds = (unit & (SetFlags.Ex | SetFlags.ExAt)) != 0;
+        if (value <= 0 || (seconds && value > long.MaxValue / 1000))
+        {
+            c.Error(Errors.InvalidExpire(command));
+            return false;
+        }
+        if (seconds) value *= 1000;
+        if ((unit & (SetFlags.Ex | SetFlags.Px)) != 0)
+        {
+            long now = c.Server.CommandTimeMs;
+            if (value > long.MaxValue - now)
+            {
+                c.Error(Errors.InvalidExpire(command));
+                return false;
+            }
+            value += now;
+        }
+        expireAt = value;
+        return true;
+    }
+
+    static void SetGeneric(Client c, SetFlags flags, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireAt)
+    {
+        var db = c.Db;
+        object? existing;
+        if ((flags & SetFlags.Get) != 0)
+        {
+            existing = db.LookupRead(key);
+            if (existing != null && existing is not byte[]) { c.Error(Errors.WrongType); return; }
+            if (existing == null) c.Reply.Null();
+            else c.Reply.Bulk(PackedString.Value((byte[])existing));
+        }
+        else existing = db.LookupWrite(key);
+
+        if ((flags & SetFlags.Nx) != 0 && existing != null || (flags & SetFlags.Xx) != 0 && existing == null)
+        {
+            if ((flags & SetFlags.Get) == 0) c.Reply.Null();
+            return;
+        }
+        var packed = PackedString.CreateForSet(key, value);
+        db.Set(packed, keepTtl: (flags & SetFlags.KeepTtl) != 0);
+        c.Server.Dirty++;
+        if (expireAt >= 0) db.SetExpire(key, expireAt);
+        c.Server.SignalKeyChange(c, db, key, "set", expireAt >= 0);
+        if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
+    }
+
+    static void SetNx(Client c)
+    {
+        if (c.Db.LookupWrite(c.Arg(1)) != null) { c.Reply.Integer(0); return; }
+        SetValue(c, c.Arg(1), c.Arg(2));
+        c.Reply.Integer(1);
+    }
+
+    static void SetWithTtl(Client c, bool seconds)
+    {
+        if (!TryExpireAt(c, 2, seconds ? SetFlags.Ex : SetFlags.Px, seconds ? "setex" : "psetex", out long expireAt)) return;
+        SetGeneric(c, SetFlags.None, c.Arg(1), c.Arg(3), expireAt);
+    }
+
+    static void GetSet(Client c)
+    {
+        var existing = c.Db.LookupRead(c.Arg(1));
+        if (existing != null && !TryString(c, existing, out _)) return;
+        if (existing == null) c.Reply.Null();
+        else c.Reply.Bulk(PackedString.Value((byte[])existing));
+        SetValue(c, c.Arg(1), c.Arg(2));
+    }
+
+    static void GetDel(Client c)
+    {
+        var existing = c.Db.LookupRead(c.Arg(1));
+        if (existing == null) { c.Reply.Null(); return; }
+        if (!TryString(c, existing, out var packed)) return;
+        c.Reply.Bulk(PackedString.Value(packed));
+        c.Db.Delete(c.Arg(1));
+        c.Server.Dirty++;
+        c.Server.SignalKeyChange(c, c.Db, c.Arg(1), "del");
+    }
+
+    /// <summary>Stores a string value, dropping any TTL (plain SET semantics), and signals the change.</summary>
+    static void SetValue(Client c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        c.Db.Set(PackedString.CreateForSet(key, value));
+        c.Server.Dirty++;
+        c.Server.SignalKeyChange(c, c.Db, key, "set");
+    }
+
+    static void MGet(Client c)
+    {
+        c.Reply.ArrayHeader(c.Argc - 1);
+        for (int j = 1; j < c.Argc; j++)
+        {
+            var item = c.Db.LookupRead(c.Arg(j));
+            if (item is byte[] packed) c.Reply.Bulk(PackedString.Value(packed));
+            else c.Reply.Null();
+        }
+    }
+
+    static void MSet(Client c)
+    {
+        if (c.Argc % 2 == 0)
+        {
+            c.Error("ERR wrong number of arguments for 'mset' command"u8);
+            return;
+        }
+        for (int j = 1; j < c.Argc; j += 2) SetValue(c, c.Arg(j), c.Arg(j + 1));
+        c.Reply.Ok();
+    }
+
+    static void MSetNx(Client c)
+    {
+        if (c.Argc % 2 == 0)
+        {
+            c.Error("ERR wrong number of arguments for 'msetnx' command"u8);
+            return;
+        }
+        for (int j = 1; j < c.Argc; j += 2)
+            if (c.Db.LookupWrite(c.Arg(j)) != null) { c.Reply.Integer(0); return; }
+        for (int j = 1; j < c.Argc; j += 2) SetValue(c, c.Arg(j), c.Arg(j + 1));
+        c.Reply.Integer(1);
+    }
+
+    static void IncrByCommand(Client c)
+    {
+        if (!NumberParsing.TryParseInt64(c.Arg(2), out long by)) { c.Error(Errors.NotInteger); return; }
+        IncrBy(c, by);
+    }
+
+    static void DecrByCommand(Client c)
+    {
+        if (!NumberParsing.TryParseInt64(c.Arg(2), out long by)) { c.Error(Errors.NotInteger); return; }
+        if (by == long.MinValue) { c.Error("ERR decrement would overflow"u8); return; }
+        IncrBy(c, -by);
+    }
+
+    static void IncrBy(Client c, long by)
+    {
+        var key = c.Arg(1);
+        var item = c.Db.LookupWrite(key);
+        long current = 0;
+        byte[]? packed = null;
+        if (item != null)
+        {
+            if (!TryString(c, item, out packed)) return;
+            if (!NumberParsing.TryParseInt64(PackedString.Value(packed), out current)) { c.Error(Errors.NotInteger); return; }
+        }
+        if (by < 0 ? current < long.MinValue - by : current > long.MaxValue - by)
+        {
+            c.Error(Errors.Overflow);
+            return;
+        }
+        long result = current + by;
+        Span<byte> digits = stackalloc byte[20];
+        int n = NumberParsing.FormatInt64(result, digits);
+        if (packed != null && PackedString.Value(packed).Length == n && PackedString.Encoding(packed) == StringEncoding.Int
+            && c.Server.SnapshotAllowsInPlaceWrite(packed))
+            digits[..n].CopyTo(PackedString.MutableValue(packed));
+        else if (packed != null)
+            c.Db.Replace(PackedString.WithValue(packed, digits[..n], StringEncoding.Int));
+        else
+            c.Db.Add(PackedString.Create(key, digits[..n], StringEncoding.Int));
+        c.Server.Dirty++;
+        c.Server.SignalKeyChange(c, c.Db, key, by >= 0 ? "incrby" : "decrby");
+        c.Reply.Integer(result);
+    }
+
+    static void Append(Client c)
+    {
+        var key = c.Arg(1);
+        var item = c.Db.LookupWrite(key);
+        long total;
+        if (item == null)
+        {
+            c.Db.Add(PackedString.Create(key, c.Arg(2), StringEncoding.Raw));
+            total = c.Arg(2).Length;
+        }
+        else
+        {
+            if (!TryString(c, item, out var packed)) return;
+            var old = PackedString.Value(packed);
+            total = (long)old.Length + c.Arg(2).Length;
+            if (total > c.Server.Config.ProtoMaxBulkLen)
+            {
+                c.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8);
+                return;
+            }
+            var combined = new byte[total];
+            old.CopyTo(combined);
+            c.Arg(2).CopyTo(combined.AsSpan(old.Length));
+            c.Db.Replace(PackedString.WithValue(packed, combined, StringEncoding.Raw));
+        }
+        c.Server.Dirty++;
+        c.Server.SignalKeyChange(c, c.Db, key, "append");
+        c.Reply.Integer(total);
+    }
+
+    static void StrLen(Client c)
+    {
+        var item = c.Db.LookupRead(c.Arg(1));
+        if (item == null) { c.Reply.Integer(0); return; }
+        if (!TryString(c, item, out var packed)) return;
+        c.Reply.Integer(PackedString.Value(packed).Length);
+    }
+}

@@ -1,0 +1,148 @@
+// The server's configuration values and their registration. Loading applies each config line to
+// its entry and turns the first bad line into Redis's FATAL CONFIG FILE ERROR report.
+using Csredis.Common.Config;
+using Csredis.Common.Logging;
+
+namespace Csredis.Server.Config;
+
+public sealed class ServerConfig
+{
+    public int Port = 6379;
+    public string[] Bind = ["127.0.0.1", "-::1"];
+    public int TcpBacklog = 511;
+    public int Timeout;
+    public int TcpKeepalive = 300;
+    public bool ProtectedMode = true;
+    public bool Daemonize;
+    public string PidFile = "";
+    public string LogFile = "";
+    public string LogLevel = "notice";
+    public int Databases = 16;
+    public string Dir = Directory.GetCurrentDirectory();
+    public string DbFilename = "dump.rdb";
+    public string Save = "3600 1 300 100 60 10000";
+    public bool AppendOnly;
+    public long MaxClients = 10000;
+    public long MaxMemory;
+    public string MaxMemoryPolicy = "noeviction";
+    public string RequirePass = "";
+    public int Hz = 10;
+    public bool DynamicHz = true;
+    public bool ActiveRehashing = true;
+    public long ProtoMaxBulkLen = 512L * 1024 * 1024;
+    public long ClientQueryBufferLimit = 1L << 30;
+    public long SlowlogLogSlowerThan = 10000;
+    public long SlowlogMaxLen = 128;
+    public long LatencyMonitorThreshold;
+    public bool LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
+    public string ConfigFile = "";
+    /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
+    public readonly List<(string From, string To)> RenamedCommands = new();
+
+    public bool AuthRequired => RequirePass.Length > 0;
+
+    public readonly ConfigRegistry Registry = new();
+
+    public ServerConfig()
+    {
+        var r = Registry;
+        r.Integer("port", 0, 65535, () => Port, v => Port = (int)v, immutable: true);
+        r.Add(new ConfigEntry
+        {
+            Name = "bind", MultiArg = true, Immutable = true, Get = () => string.Join(' ', Bind),
+            Set = args => { if (args.Length == 0) return "wrong number of arguments"; Bind = args; return null; },
+        });
+        r.Integer("tcp-backlog", 0, int.MaxValue, () => TcpBacklog, v => TcpBacklog = (int)v, immutable: true);
+        r.Integer("timeout", 0, int.MaxValue, () => Timeout, v => Timeout = (int)v);
+        r.Integer("tcp-keepalive", 0, int.MaxValue, () => TcpKeepalive, v => TcpKeepalive = (int)v);
+        r.Bool("protected-mode", () => ProtectedMode, v => ProtectedMode = v);
+        r.Bool("daemonize", () => Daemonize, v => Daemonize = v, immutable: true);
+        r.Text("pidfile", () => PidFile, v => PidFile = v, immutable: true);
+        r.Text("logfile", () => LogFile, v => LogFile = v, immutable: true);
+        r.Enum("loglevel", ["debug", "verbose", "notice", "warning", "nothing"], () => LogLevel, v =>
+        {
+            LogLevel = v;
+            Log.Level = v switch
+            {
+                "debug" => Common.Logging.LogLevel.Debug, "verbose" => Common.Logging.LogLevel.Verbose,
+                "notice" => Common.Logging.LogLevel.Notice, "warning" => Common.Logging.LogLevel.Warning,
+                _ => Common.Logging.LogLevel.Nothing,
+            };
+        });
+        r.Integer("databases", 1, int.MaxValue, () => Databases, v => Databases = (int)v, immutable: true);
+        r.Add(new ConfigEntry
+        {
+            Name = "dir", Get = () => Dir,
+            Set = args =>
+            {
+                if (args.Length != 1) return "wrong number of arguments";
+                try { Directory.SetCurrentDirectory(args[0]); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                { return e is DirectoryNotFoundException ? "No such file or directory" : e.Message; }
+                Dir = Directory.GetCurrentDirectory();
+                return null;
+            },
+        });
+        r.Text("dbfilename", () => DbFilename, v => DbFilename = v);
+        r.Add(new ConfigEntry
+        {
+            Name = "save", MultiArg = true, Get = () => Save,
+            Set = args =>
+            {
+                var joined = string.Join(' ', args).Trim();
+                if (joined.Length == 0) { Save = ""; return null; }
+                var parts = joined.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length % 2 != 0) return "Invalid save parameters";
+                foreach (var p in parts) if (!long.TryParse(p, out long n) || n < 0) return "Invalid save parameters";
+                Save = string.Join(' ', parts);
+                return null;
+            },
+        });
+        r.Bool("appendonly", () => AppendOnly, v => AppendOnly = v);
+        r.Integer("maxclients", 1, int.MaxValue, () => MaxClients, v => MaxClients = v);
+        r.Memory("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v);
+        r.Enum("maxmemory-policy", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
+            () => MaxMemoryPolicy, v => MaxMemoryPolicy = v);
+        r.Text("requirepass", () => RequirePass, v => RequirePass = v);
+        r.Integer("hz", 0, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500));
+        r.Bool("dynamic-hz", () => DynamicHz, v => DynamicHz = v);
+        r.Bool("activerehashing", () => ActiveRehashing, v => ActiveRehashing = v);
+        r.Memory("proto-max-bulk-len", 1024 * 1024, long.MaxValue, () => ProtoMaxBulkLen, v => ProtoMaxBulkLen = v);
+        r.Memory("client-query-buffer-limit", 1024 * 1024, long.MaxValue, () => ClientQueryBufferLimit, v => ClientQueryBufferLimit = v);
+        r.Integer("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v);
+        r.Integer("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v);
+        r.Integer("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v);
+        r.Bool("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v);
+        r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
+    }
+
+    /// <summary>Applies configuration lines; throws ConfigException with Redis's reason on the first bad line.</summary>
+    public void Apply(IEnumerable<ConfigLine> lines)
+    {
+        foreach (var line in lines)
+        {
+            string name = line.Name;
+            var args = line.Args[1..];
+            if (name == "rename-command")
+            {
+                if (args.Length != 2) throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");
+                RenamedCommands.Add((args[0], args[1]));
+                continue;
+            }
+            var entry = Registry.Find(name);
+            if (entry == null)
+            {
+                if (AcceptedDirectives.IsAccepted(name))
+                {
+                    Log.Warning($"Configuration directive '{name}' is accepted for compatibility but has no effect in csredis.");
+                    continue;
+                }
+                throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");
+            }
+            if (!entry.MultiArg && args.Length != 1)
+                throw new ConfigException(line.LineNumber, line.Text, "wrong number of arguments");
+            string? error = entry.Set(args);
+            if (error != null) throw new ConfigException(line.LineNumber, line.Text, error);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+// One logical database (Redis's db.c): the keyspace table plus the expires table, with the
+// lookup rules every command relies on: a key past its expiry is deleted on access (lazy
+// expiry) and counts as missing; read lookups update the LRU clock and the hit/miss counters.
+// A replica never deletes on its own (its master sends the DEL) but still hides expired keys.
+namespace Csredis.Server.Keyspace;
+
+public sealed class Db
+{
+    public readonly int Id;
+    readonly RedisServer _server;
+    public KeyTable Main = new(withPayload: false);
+    /// <summary>Keys with a time to live: item shared with Main, payload = expiry in Unix ms.</summary>
+    public KeyTable Expires = new(withPayload: true);
+    public long AverageTtl;
+
+    public Db(RedisServer server, int id)
+    {
+        _server = server;
+        Id = id;
+    }
+
+    public int Count => Main.Count;
+
+    /// <summary>Lookup for reading: expired keys vanish, stats and LRU are updated. Null when missing.</summary>
+    public object? LookupRead(ReadOnlySpan<byte> key, bool touch = true)
+    {
+        int hash = KeyTable.HashKey(key);
+        int index = Main.Find(key, hash);
+        if (index >= 0 && Expires.Count > 0 && ExpireIfNeeded(key, hash)) index = -1;
+        if (index < 0)
+        {
+            _server.Stats.KeyspaceMisses++;
+            return null;
+        }
+        _server.Stats.KeyspaceHits++;
+        object item = Main.ItemAt(index);
+        if (touch) Touch(item);
+        return item;
+    }
+
+    /// <summary>Lookup before a write: expired keys vanish, no stats.</summary>
+    public object? LookupWrite(ReadOnlySpan<byte> key)
+    {
+        int hash = KeyTable.HashKey(key);
+        int index = Main.Find(key, hash);
+        if (index >= 0 && Expires.Count > 0 && ExpireIfNeeded(key, hash)) return null;
+        return index < 0 ? null : Main.ItemAt(index);
+    }
+
+    /// <summary>Existence without side effects on stats or LRU (but expired keys still count as missing).</summary>
+    public bool Exists(ReadOnlySpan<byte> key) => LookupWrite(key) != null;
+
+    public static void Touch(object item)
+    {
+        uint now = LruClock.Now;
+        if (item is byte[] packed) PackedString.SetLru(packed, now);
+        else ((RedisObject)item).Lru = now;
+    }
+
+    /// <summary>Adds a key known to be absent (after a lookup said so).</summary>
+    public void Add(object item)
+    {
+        var key = StoredKey.Of(item);
+        Main.Insert(item, KeyTable.HashKey(key));
+    }
+
+    /// <summary>Puts <paramref name="item"/> under its key, replacing any value; the TTL is dropped unless kept.</summary>
+    public void Set(object item, bool keepTtl = false)
+    {
+        var key = StoredKey.Of(item);
+        int hash = KeyTable.HashKey(key);
+        int index = Main.Find(key, hash);
+        if (index < 0)
+        {
+            Main.Insert(item, hash);
+            return;
+        }
+        Main.SetItem(index, item);
+        if (Expires.Count == 0) return;
+        int e = Expires.Find(key, hash);
+        if (e < 0) return;
+        if (keepTtl) Expires.SetItem(e, item);
+        else Expires.Remove(key, hash);
+    }
+
+    /// <summary>Swaps the stored object of an existing key for a new one (a string value that was re-packed), keeping its TTL.</summary>
+    public void Replace(object item) => Set(item, keepTtl: true);
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        int hash = KeyTable.HashKey(key);
+        if (Main.Remove(key, hash) < 0) return false;
+        if (Expires.Count > 0) Expires.Remove(key, hash);
+        return true;
+    }
+
+    /// <summary>Expiry in Unix milliseconds, or -1 when the key has none.</summary>
+    public long GetExpire(ReadOnlySpan<byte> key)
+    {
+        if (Expires.Count == 0) return -1;
+        int index = Expires.Find(key, KeyTable.HashKey(key));
+        return index < 0 ? -1 : Expires.PayloadAt(index);
+    }
+
+    /// <summary>Sets the expiry of an existing key.</summary>
+    public void SetExpire(ReadOnlySpan<byte> key, long whenMs)
+    {
+        int hash = KeyTable.HashKey(key);
+        int index = Expires.Find(key, hash);
+        if (index < 0)
+        {
+            int main = Main.Find(key, hash);
+            if (main < 0) return;
+            index = Expires.Insert(Main.ItemAt(main), hash);
+        }
+        Expires.PayloadAt(index) = whenMs;
+    }
+
+    public bool RemoveExpire(ReadOnlySpan<byte> key) => Expires.Count > 0 && Expires.Remove(key, KeyTable.HashKey(key)) >= 0;
+
+    /// <summary>True when the key is logically expired; on a master it is deleted (and the deletion counted and propagated).</summary>
+    bool ExpireIfNeeded(ReadOnlySpan<byte> key, int hash)
+    {
+        int index = Expires.Find(key, hash);
+        if (index < 0) return false;
+        long when = Expires.PayloadAt(index);
+        if (when > _server.CommandTimeMs) return false;
+        if (_server.IsReplica) return true;
+        DeleteExpired(key, hash);
+        return true;
+    }
+
+    /// <summary>Removes a key whose time has come (lazy or active expiry).</summary>
+    public void DeleteExpired(ReadOnlySpan<byte> key, int hash)
+    {
+        var keyCopy = key.ToArray(); // the stored key goes away with the entry
+        Main.Remove(keyCopy, hash);
+        Expires.Remove(keyCopy, hash);
+        _server.Stats.ExpiredKeys++;
+        _server.OnKeyExpired(this, keyCopy);
+    }
+
+    public void Flush()
+    {
+        Main = new KeyTable(withPayload: false);
+        Expires = new KeyTable(withPayload: true);
+        AverageTtl = 0;
+    }
+}

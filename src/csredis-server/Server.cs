@@ -1,0 +1,449 @@
+// The server (Redis's server.c): global state, start-up, the command pipeline and serverCron.
+// Everything here runs on the one event-loop thread; commands execute one at a time, so the
+// keyspace needs no locks. Other threads (signal handlers) only Post() work to the loop.
+using System.Runtime.InteropServices;
+using Csredis.Common;
+using Csredis.Common.Events;
+using Csredis.Common.Logging;
+using Csredis.Common.Native;
+using Csredis.Server.Commands;
+using Csredis.Server.Config;
+using Csredis.Server.Keyspace;
+using Csredis.Server.Networking;
+
+namespace Csredis.Server;
+
+public sealed class ServerStats
+{
+    public long ConnectionsReceived, RejectedConnections, CommandsProcessed;
+    public long NetInputBytes, NetOutputBytes;
+    public long ExpiredKeys, ExpiredStalePerc, ExpiredTimeCapReachedCount, ExpireCycleCpuMilliseconds, EvictedKeys;
+    public long KeyspaceHits, KeyspaceMisses;
+    public long TotalErrorReplies, UnexpectedErrorReplies;
+    public readonly Dictionary<string, long> ErrorCounts = new(StringComparer.Ordinal);
+
+    // Instantaneous metrics: samples of the counters taken by the cron, as Redis's trackInstantaneousMetric.
+    public readonly InstantaneousMetric OpsPerSec = new(), InputKbps = new(), OutputKbps = new();
+
+    public void CountError(ReadOnlySpan<byte> message)
+    {
+        TotalErrorReplies++;
+        int space = message.IndexOf((byte)' ');
+        var prefix = space > 0 ? message[..space] : message;
+        if (prefix.Length > 64) prefix = prefix[..64];
+        // The prefix is a short error code ("ERR", "WRONGTYPE"): a handful of distinct strings.
+        var lookup = ErrorCounts.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> chars = stackalloc char[prefix.Length];
+        for (int i = 0; i < prefix.Length; i++) chars[i] = (char)prefix[i];
+        if (lookup.TryGetValue(chars, out long n)) lookup[chars] = n + 1;
+        else if (ErrorCounts.Count < 128) ErrorCounts[new string(chars)] = 1;
+    }
+
+    public void Reset()
+    {
+        ConnectionsReceived = RejectedConnections = CommandsProcessed = NetInputBytes = NetOutputBytes = 0;
+        ExpiredKeys = ExpiredStalePerc = ExpiredTimeCapReachedCount = ExpireCycleCpuMilliseconds = EvictedKeys = 0;
+        KeyspaceHits = KeyspaceMisses = TotalErrorReplies = UnexpectedErrorReplies = 0;
+        ErrorCounts.Clear();
+    }
+}
+
+public sealed class InstantaneousMetric
+{
+    const int Samples = 16;
+    readonly long[] _values = new long[Samples];
+    int _index;
+    long _lastReading, _lastTimeMs;
+
+    public void Track(long current, long nowMs)
+    {
+        long elapsed = nowMs - _lastTimeMs;
+        if (_lastTimeMs != 0 && elapsed > 0) _values[_index++ % Samples] = (current - _lastReading) * 1000 / elapsed;
+        _lastReading = current;
+        _lastTimeMs = nowMs;
+    }
+
+    public long Average()
+    {
+        long sum = 0;
+        foreach (var v in _values) sum += v;
+        return sum / Samples;
+    }
+}
+
+public sealed partial class RedisServer
+{
+    public const string RedisVersion = "7.0.15";
+
+    public readonly ServerConfig Config;
+    public readonly EventLoop Loop = new();
+    public readonly CommandTable Commands;
+    public Db[] Databases = null!;
+    public readonly ServerStats Stats = new();
+    public readonly string RunId = Common.RunId.New();
+    public readonly long StartTimeMs = Clock.UnixMs();
+    public readonly long StartMonotonicUs = Clock.MonotonicUs();
+    public readonly Random Random = new();
+
+    public readonly Dictionary<long, Client> Clients = new();
+    long _nextClientId;
+    readonly List<Client> _pendingWrites = new();
+    readonly List<Listener> _listeners = new();
+    public readonly List<(string Address, int Port)> BoundAddresses = new();
+
+    /// <summary>Wall clock cached per event-loop iteration and per command (Redis's mstime cache).</summary>
+    public long CachedUnixMs = Clock.UnixMs();
+    /// <summary>The time a command sees for expiry decisions: fixed while it (or its MULTI) runs.</summary>
+    public long CommandTimeMs => CachedUnixMs;
+
+    public long Dirty;
+    public long CronLoops;
+    public bool IsReplica => MasterHost != null;
+    public string? MasterHost;
+    public int MasterPort;
+    public bool ShutdownRequested;
+    public string ShutdownReason = "";
+
+    public bool ClientsPaused;
+    public long PauseEndMs;
+    public bool PauseWritesOnly;
+
+    /// <summary>Raised when a key is removed because its time to live passed (WATCH, notifications and replication subscribe).</summary>
+    public event Action<Db, byte[]>? KeyExpired;
+
+    public RedisServer(ServerConfig config)
+    {
+        Config = config;
+        Commands = CommandTable.CreateServerTable();
+        foreach (var (from, to) in config.RenamedCommands) Commands.Rename(from, to);
+        Databases = new Db[config.Databases];
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
+        Loop.BeforeSleep = BeforeSleep;
+        Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
+    }
+
+    public void OnKeyExpired(Db db, byte[] key) => KeyExpired?.Invoke(db, key);
+
+    /// <summary>Binds every configured address; returns false (after logging as Redis does) when one fails.</summary>
+    public bool Listen()
+    {
+        foreach (var spec in Config.Bind)
+        {
+            bool optional = spec.StartsWith('-');
+            string address = optional ? spec[1..] : spec;
+            try
+            {
+                int fd = Sockets.Listen(address, Config.Port, Config.TcpBacklog);
+                var listener = new Listener(this, fd);
+                _listeners.Add(listener);
+                Loop.AddFileEvent(fd, Libc.EPOLLIN, listener);
+                BoundAddresses.Add((address, Config.Port));
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                if (optional && (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
+                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported)) continue;
+                Log.Warning($"Warning: Could not create server TCP listening socket {address}:{Config.Port}: {e.Message}");
+                Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public void AcceptClient(int fd)
+    {
+        Stats.ConnectionsReceived++;
+        if (Clients.Count >= Config.MaxClients)
+        {
+            // Redis answers before closing so the client sees why.
+            var msg = "-ERR max number of clients reached\r\n"u8;
+            unsafe { fixed (byte* p = msg) Libc.send(fd, p, msg.Length, Libc.MSG_NOSIGNAL); }
+            Libc.close(fd);
+            Stats.RejectedConnections++;
+            return;
+        }
+        Sockets.ConfigureClientSocket(fd, Config.TcpKeepalive);
+        var client = new Client(this, fd, ++_nextClientId);
+        var (ip, port) = Sockets.PeerAddress(fd);
+        var (lip, lport) = Sockets.PeerAddress(fd, local: true);
+        client.Address = FormatAddress(ip, port);
+        client.LocalAddress = FormatAddress(lip, lport);
+        if (Config.ProtectedMode && !Config.AuthRequired && !IsLoopback(ip))
+        {
+            var denied = System.Text.Encoding.ASCII.GetBytes("-" + ProtectedModeMessage + "\r\n");
+            unsafe { fixed (byte* p = denied) Libc.send(fd, p, denied.Length, Libc.MSG_NOSIGNAL); }
+            Libc.close(fd);
+            Stats.RejectedConnections++;
+            return;
+        }
+        Clients[client.Id] = client;
+        Loop.AddFileEvent(fd, Libc.EPOLLIN, client);
+        Log.Verbose($"Accepted {client.Address}");
+    }
+
+    static string FormatAddress(string ip, int port) => ip.Contains(':') ? $"{ip}:{port}" : $"{ip}:{port}";
+
+    static bool IsLoopback(string ip) => ip == "::1" || ip.StartsWith("127.", StringComparison.Ordinal) || ip == "/unix";
+
+    const string ProtectedModeMessage =
+        "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+        "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+        "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+        "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+        "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+        "4) Set up an authentication password for the default user. " +
+        "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+
+    public void FreeClient(Client client)
+    {
+        if ((client.Flags & ClientFlags.Closed) != 0) return;
+        client.Flags |= ClientFlags.Closed;
+        ClientClosing?.Invoke(client);
+        Loop.RemoveFileEvent(client.Fd);
+        Libc.close(client.Fd);
+        Clients.Remove(client.Id);
+        client.Reply.Release();
+        System.Buffers.ArrayPool<byte>.Shared.Return(client.QueryBuffer);
+        client.QueryBuffer = Array.Empty<byte>();
+        client.QueryLength = 0;
+    }
+
+    /// <summary>Raised before a client's resources go away (pub/sub, blocking, WATCH and MONITOR clean up here).</summary>
+    public event Action<Client>? ClientClosing;
+
+    public void QueueWrite(Client client)
+    {
+        if ((client.Flags & ClientFlags.PendingWrite) != 0) return;
+        client.Flags |= ClientFlags.PendingWrite;
+        _pendingWrites.Add(client);
+    }
+
+    void BeforeSleep()
+    {
+        // Replies are sent here, once per loop iteration, so a pipeline of commands costs one send().
+        for (int i = 0; i < _pendingWrites.Count; i++)
+        {
+            var c = _pendingWrites[i];
+            c.Flags &= ~ClientFlags.PendingWrite;
+            if ((c.Flags & ClientFlags.Closed) != 0) continue;
+            if (!c.WriteToSocket()) continue;
+            if (c.Reply.HasPending) Loop.SetMask(c.Fd, Libc.EPOLLIN | Libc.EPOLLOUT);
+            else if ((c.Flags & ClientFlags.CloseAfterReply) != 0) FreeClient(c);
+        }
+        _pendingWrites.Clear();
+        if (ShutdownRequested) TryShutdown();
+    }
+
+    /// <summary>Looks the command up and runs the checks Redis runs before executing it.</summary>
+    public void ProcessCommand(Client c)
+    {
+        var cmd = Commands.Find(c.Arg(0));
+        if (cmd == null)
+        {
+            RejectUnknownCommand(c);
+            return;
+        }
+        if (cmd.Subcommands != null && c.Argc >= 2)
+        {
+            var sub = cmd.FindSubcommand(c.Arg(1));
+            if (sub == null)
+            {
+                RejectUnknownSubcommand(c, cmd);
+                return;
+            }
+            cmd = sub;
+        }
+        if (!cmd.ArityOk(c.Argc))
+        {
+            cmd.RejectedCalls++;
+            c.Error("ERR wrong number of arguments for '" + cmd.FullName + "' command");
+            return;
+        }
+        if (!c.Authenticated && !cmd.Is(CommandFlags.NoAuth))
+        {
+            cmd.RejectedCalls++;
+            c.Error("NOAUTH Authentication required."u8);
+            return;
+        }
+        foreach (var filter in CommandFilters)
+            if (!filter(c, cmd)) return;
+        Call(c, cmd);
+    }
+
+    /// <summary>
+    /// Checks contributed by features, run in order after lookup, arity and auth (MULTI queueing,
+    /// pub/sub context, read-only replica, min-replicas, OOM...). A filter returns false after it has
+    /// replied (or queued the command) when the command must not run now.
+    /// </summary>
+    public readonly List<Func<Client, Command, bool>> CommandFilters = new();
+
+    /// <summary>Runs a command and accounts for it (Redis's call()).</summary>
+    public void Call(Client c, Command cmd)
+    {
+        long start = Clock.MonotonicUs();
+        long errorsBefore = Stats.TotalErrorReplies;
+        CachedUnixMs = Clock.UnixMs();
+        c.CurrentCommand = cmd;
+        cmd.Handler(c);
+        c.CurrentCommand = null;
+        c.LastCommand = cmd;
+        long duration = Clock.MonotonicUs() - start;
+        cmd.Calls++;
+        cmd.Microseconds += duration;
+        if (Stats.TotalErrorReplies != errorsBefore) cmd.FailedCalls++;
+        Stats.CommandsProcessed++;
+        AfterCall?.Invoke(c, cmd, duration);
+    }
+
+    /// <summary>Observers of executed commands (SLOWLOG, LATENCY, MONITOR, propagation): client, command, microseconds.</summary>
+    public event Action<Client, Command, long>? AfterCall;
+
+    void RejectUnknownCommand(Client c)
+    {
+        var text = new System.Text.StringBuilder("ERR unknown command '");
+        AppendTruncated(text, c.Arg(0), 128);
+        text.Append("', with args beginning with: ");
+        int argsStart = text.Length;
+        for (int i = 1; i < c.Argc && text.Length - argsStart < 128; i++)
+        {
+            text.Append('\'');
+            AppendTruncated(text, c.Arg(i), 128 - (text.Length - argsStart));
+            text.Append("' ");
+        }
+        c.Error(text.ToString());
+    }
+
+    void RejectUnknownSubcommand(Client c, Command parent)
+    {
+        var text = new System.Text.StringBuilder("ERR unknown subcommand '");
+        AppendTruncated(text, c.Arg(1), 128);
+        text.Append("'. Try ").Append(parent.Name.ToUpperInvariant()).Append(" HELP.");
+        c.Error(text.ToString());
+    }
+
+    static void AppendTruncated(System.Text.StringBuilder sb, ReadOnlySpan<byte> bytes, int max)
+    {
+        if (max < 0) max = 0;
+        var part = bytes.Length > max ? bytes[..max] : bytes;
+        sb.Append(System.Text.Encoding.Latin1.GetString(part));
+    }
+
+    public void Run()
+    {
+        Loop.AddTimer(1, ServerCron);
+        RegisterSignals();
+        Loop.Run();
+    }
+
+    readonly List<PosixSignalRegistration> _signals = new();
+
+    void RegisterSignals()
+    {
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
+        {
+            _signals.Add(PosixSignalRegistration.Create(signal, ctx =>
+            {
+                ctx.Cancel = true;
+                string name = ctx.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
+                Loop.Post(() =>
+                {
+                    if (ShutdownRequested && ctx.Signal == PosixSignal.SIGINT)
+                    {
+                        Log.Warning("You insist... exiting now.");
+                        Environment.Exit(1);
+                    }
+                    Log.Warning($"Received {name} scheduling shutdown...");
+                    ShutdownRequested = true;
+                });
+            }));
+        }
+    }
+
+    /// <summary>serverCron: runs Hz times per second.</summary>
+    long ServerCron()
+    {
+        CachedUnixMs = Clock.UnixMs();
+        CronLoops++;
+        if (CronLoops % Math.Max(1, Config.Hz / 10) == 0)
+        {
+            Stats.OpsPerSec.Track(Stats.CommandsProcessed, CachedUnixMs);
+            Stats.InputKbps.Track(Stats.NetInputBytes, CachedUnixMs);
+            Stats.OutputKbps.Track(Stats.NetOutputBytes, CachedUnixMs);
+        }
+        if (ClientsPaused && CachedUnixMs >= PauseEndMs) Unpause();
+        ClientsCron();
+        DatabasesCron();
+        Cron?.Invoke();
+        return 1000 / Math.Max(1, Config.Hz);
+    }
+
+    /// <summary>Periodic work contributed by features (replication, persistence), run from serverCron.</summary>
+    public event Action? Cron;
+
+    void ClientsCron()
+    {
+        if (Config.Timeout <= 0) return;
+        long limitMs = Config.Timeout * 1000L;
+        List<Client>? idle = null;
+        foreach (var c in Clients.Values)
+        {
+            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
+            if (CachedUnixMs - c.LastInteractionMs > limitMs) (idle ??= new()).Add(c);
+        }
+        if (idle == null) return;
+        foreach (var c in idle)
+        {
+            Log.Verbose("Closing idle client");
+            FreeClient(c);
+        }
+    }
+
+    void DatabasesCron()
+    {
+        if (!IsReplica) ActiveExpire.Cycle(this);
+        foreach (var db in Databases)
+        {
+            db.Main.ShrinkIfSparse();
+            db.Expires.ShrinkIfSparse();
+        }
+        if (!Config.ActiveRehashing) return;
+        foreach (var db in Databases)
+        {
+            if (db.Main.IsRehashing) { db.Main.RehashForMilliseconds(1); break; }
+            if (db.Expires.IsRehashing) { db.Expires.RehashForMilliseconds(1); break; }
+        }
+    }
+
+    public bool PauseBlocks(Client c) =>
+        (c.Flags & (ClientFlags.Master | ClientFlags.Replica)) == 0 && !PauseWritesOnly;
+
+    public void Unpause()
+    {
+        ClientsPaused = false;
+        foreach (var c in Clients.Values.ToArray())
+            if (c.QueryLength > 0 && !c.IsClosing) c.ProcessInputBuffer();
+    }
+
+    /// <summary>Hooks run at shutdown before the process exits (final snapshot, pid file); false aborts.</summary>
+    public Func<bool>? BeforeShutdown;
+
+    public void TryShutdown()
+    {
+        ShutdownRequested = false;
+        Log.Warning("User requested shutdown...");
+        if (BeforeShutdown != null && !BeforeShutdown())
+        {
+            Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
+            return;
+        }
+        if (Config.PidFile.Length > 0)
+        {
+            Log.Notice("Removing the pid file.");
+            try { File.Delete(Config.PidFile); } catch (IOException) { }
+        }
+        foreach (var l in _listeners) Libc.close(l.Fd);
+        Log.Warning("Redis is now ready to exit, bye bye...");
+        Environment.Exit(0);
+    }
+}

@@ -1,0 +1,67 @@
+// The notifications a write command gives the rest of the server (Redis's signalModifiedKey,
+// notifyKeyspaceEvent, signalFlushedDb): WATCH, keyspace events, client-side caching and
+// replication subscribe to these events instead of each command calling them one by one.
+using Csredis.Server.Keyspace;
+using Csredis.Server.Networking;
+
+namespace Csredis.Server;
+
+public sealed partial class RedisServer
+{
+    /// <summary>A key was written: (client or null, db, key, Redis event name such as "set", "del", "expire").</summary>
+    public event KeyChangeHandler? KeyChanged;
+    public delegate void KeyChangeHandler(Client? client, Db db, ReadOnlySpan<byte> key, string eventName);
+
+    /// <summary>FLUSHDB (db id) or FLUSHALL (-1).</summary>
+    public event Action<Client?, int>? Flushed;
+
+    /// <summary>Snapshots in progress: while any runs, values must be replaced rather than mutated in place.</summary>
+    public int SnapshotsInProgress;
+
+    /// <summary>ShutdownSave from SHUTDOWN [SAVE|NOSAVE]: null means "as the save points say".</summary>
+    public bool? ShutdownSave;
+
+    public void SignalKeyChange(Client? c, Db db, ReadOnlySpan<byte> key, string eventName, bool expireSet = false)
+    {
+        var handler = KeyChanged;
+        if (handler == null) return;
+        handler(c, db, key, eventName);
+        if (expireSet) handler(c, db, key, "expire");
+    }
+
+    public void SignalFlush(Client? c, int dbId) => Flushed?.Invoke(c, dbId);
+
+    public bool SnapshotAllowsInPlaceWrite(object item) => SnapshotsInProgress == 0;
+
+    /// <summary>True while commands come from the master link or a loading file: their expiry is applied as given.</summary>
+    public bool IsLoadingOrReplicaStream(Client c) => (c.Flags & ClientFlags.Master) != 0;
+
+    public event Action? ConfigChanged;
+    public void OnConfigChanged() => ConfigChanged?.Invoke();
+
+    public event Action? StatsReset;
+    public void ResetStats()
+    {
+        Stats.Reset();
+        foreach (var cmd in Commands.All)
+        {
+            cmd.ResetStats();
+            if (cmd.Subcommands != null) foreach (var sub in cmd.Subcommands.Values) sub.ResetStats();
+        }
+        StatsReset?.Invoke();
+    }
+
+    /// <summary>Raised by RESET so features drop their per-client state (MULTI, subscriptions, tracking).</summary>
+    public event Action<Client>? ClientResetting;
+
+    public void ResetClient(Client c)
+    {
+        ClientResetting?.Invoke(c);
+        c.SelectDb(0);
+        c.Reply.Protocol = 2;
+        c.Name = null;
+        c.Authenticated = !Config.AuthRequired;
+        c.User = "default";
+        c.Flags &= ~(ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict | ClientFlags.NoTouch);
+    }
+}
