@@ -9,7 +9,9 @@ namespace Csredis.Tests.Differential;
 
 public sealed class DifferentialRunner
 {
-    public const int MaxReportedMismatches = 10;
+    /// <summary>Mismatches reported per script before giving up; CSREDIS_DIFF_MAX overrides it.</summary>
+    public static readonly int MaxReportedMismatches =
+        int.TryParse(Environment.GetEnvironmentVariable("CSREDIS_DIFF_MAX"), out var max) && max > 0 ? max : 10;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RawFirstByteWindow = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan RawQuietWindow = TimeSpan.FromMilliseconds(50);
