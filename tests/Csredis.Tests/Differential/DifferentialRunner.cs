@@ -23,10 +23,14 @@ public sealed class DifferentialRunner
     private readonly List<string> _mismatches = [];
     private int _stepsRun;
 
-    public DifferentialRunner(ServerProcess reference, ServerProcess candidate)
+    private readonly Action<string>? _trace;
+
+    /// <param name="trace">Receives every step with both outcomes, for writing and debugging scripts.</param>
+    public DifferentialRunner(ServerProcess reference, ServerProcess candidate, Action<string>? trace = null)
     {
         _reference = reference;
         _candidate = candidate;
+        _trace = trace;
     }
 
     /// <summary>Outcome of one step on one server.</summary>
@@ -64,6 +68,7 @@ public sealed class DifferentialRunner
                     _stepsRun++;
                     var expected = Play(reference, step, isReference: true, referenceClosed: false);
                     var actual = Play(candidate, step, isReference: false, referenceClosed: expected.Closed);
+                    _trace?.Invoke($"{step.LineNumber,4} {step.Source}\n       {_reference.Name,-8} {expected.Describe()}\n       {_candidate.Name,-8} {actual.Describe()}");
                     if (!Agree(step, expected, actual))
                         Record(script, section, step, $"\n    {_reference.Name,-8} {expected.Describe()}\n    {_candidate.Name,-8} {actual.Describe()}");
                     if (_candidate.HasExited)
