@@ -70,7 +70,7 @@ public sealed class DifferentialRunner
                     var actual = Play(candidate, step, isReference: false, referenceClosed: expected.Closed);
                     _trace?.Invoke($"{step.LineNumber,4} {step.Source}\n       {_reference.Name,-8} {expected.Describe()}\n       {_candidate.Name,-8} {actual.Describe()}");
                     if (!Agree(step, expected, actual))
-                        Record(script, section, step, $"\n    {_reference.Name,-8} {expected.Describe()}\n    {_candidate.Name,-8} {actual.Describe()}");
+                        Record(script, section, step, $"\n    {_reference.Name,-8} {expected.Describe()}\n    {_candidate.Name,-8} {actual.Describe()}" + FieldDifference(step, expected, actual));
                     if (_candidate.HasExited)
                     {
                         Record(script, section, step, $"{_candidate.Name} exited with code {_candidate.ExitCode} after this step.\n{_candidate.Describe()}");
@@ -101,6 +101,31 @@ public sealed class DifferentialRunner
 
     private void Record(DifferentialScript script, ScriptSection section, ScriptStep step, string detail) =>
         _mismatches.Add($"{script.Name}:{step.LineNumber} [{section.Name}] {step.Source}{(detail.StartsWith('\n') ? "" : "\n    ")}{detail}");
+
+    /// <summary>For @fields steps, the field names one side has and the other lacks (INFO replies are long).</summary>
+    private string FieldDifference(ScriptStep step, Outcome expected, Outcome actual)
+    {
+        if (step.Mode != CompareMode.Fields || expected.Reply == null || actual.Reply == null)
+            return "";
+        try
+        {
+            var expectedText = RespFrame.Parse(expected.Reply).Payload;
+            var actualText = RespFrame.Parse(actual.Reply).Payload;
+            if (expectedText == null || actualText == null)
+                return "";
+            var expectedFields = ReplyComparison.FieldSkeleton(expectedText).ToList();
+            var actualFields = ReplyComparison.FieldSkeleton(actualText).ToList();
+            var missing = expectedFields.Except(actualFields).ToList();
+            var extra = actualFields.Except(expectedFields).ToList();
+            var text = $"\n    {_candidate.Name} lacks: {(missing.Count == 0 ? "-" : string.Join(' ', missing))}" +
+                       $"\n    {_candidate.Name} adds:  {(extra.Count == 0 ? "-" : string.Join(' ', extra))}";
+            return missing.Count == 0 && extra.Count == 0 ? text + " (same fields, different order)" : text;
+        }
+        catch (FormatException)
+        {
+            return "";
+        }
+    }
 
     private static bool Agree(ScriptStep step, Outcome expected, Outcome actual)
     {
