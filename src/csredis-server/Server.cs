@@ -184,6 +184,13 @@ public sealed partial class RedisServer
 
     static string FormatAddress(string ip, int port) => ip.Contains(':') ? $"{ip}:{port}" : $"{ip}:{port}";
 
+    /// <summary>A client connected over loopback (what "local" means for enable-protected-configs).</summary>
+    public static bool IsLocalClient(Client c)
+    {
+        int colon = c.Address.LastIndexOf(':');
+        return IsLoopback(colon < 0 ? c.Address : c.Address[..colon]);
+    }
+
     static bool IsLoopback(string ip) => ip == "::1" || ip.StartsWith("127.", StringComparison.Ordinal) || ip == "/unix";
 
     const string ProtectedModeMessage =

@@ -17,6 +17,7 @@ public sealed class CommandTable
         StringCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        ConfigCommands.Register(table);
         return table;
     }
 
