@@ -33,6 +33,8 @@ static class ServerMain
         bool readStdin = options.Contains("-");
         options = options.Where(o => o != "-").ToArray();
 
+        // Made absolute before the config's "dir" moves the working directory, as Redis does.
+        string executable = Path.GetFullPath(InvokedName());
         var config = new ServerConfig();
         Log.Role = 'C';
         try
@@ -77,6 +79,7 @@ static class ServerMain
 
         Log.Role = 'M';
         var server = new RedisServer(config);
+        server.ExecutablePath = executable;
         Log.Notice("monotonic clock: POSIX clock_gettime");
         if (config.Bind.Length == 0)
         {
@@ -87,6 +90,7 @@ static class ServerMain
         if (config.PidFile.Length > 0) Daemon.WritePidFile(config.PidFile);
         Log.Notice($"Running mode=standalone, port={config.Port}.");
         Log.Warning("Server initialized");
+        server.StartupMemory = server.UsedMemory();
         Log.Notice("Ready to accept connections");
         server.Run();
         return 0;

@@ -18,6 +18,7 @@ public sealed class CommandTable
         KeyCommands.Register(table);
         ServerCommands.Register(table);
         ConfigCommands.Register(table);
+        InfoCommand.Register(table);
         return table;
     }
 

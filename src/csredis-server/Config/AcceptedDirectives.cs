@@ -82,7 +82,6 @@ public sealed class AcceptedDirectives
         Int("io-threads", 1, 1, 128, immutable: true);
         Bool("io-threads-do-reads", false, immutable: true);
         Bool("jemalloc-bg-thread", true);
-        Bool("latency-tracking", true);
         Bool("lazyfree-lazy-eviction", false);
         Bool("lazyfree-lazy-expire", false);
         Bool("lazyfree-lazy-server-del", false);
@@ -229,20 +228,6 @@ public sealed class AcceptedDirectives
                     return (null, "Hostnames may only contain alphanumeric characters, hyphens or dots");
             return (args[0], null);
         }, rewrite: v => [Common.Config.ConfigRewriter.Quote(v)]);
-        Special("latency-tracking-info-percentiles", "50 99 99.9", args =>
-        {
-            var parts = new List<string>();
-            foreach (var word in string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (!double.TryParse(word, NumberStyles.Float, CultureInfo.InvariantCulture, out double p))
-                    return (null, "Invalid latency-tracking-info-percentiles parameters");
-                if (p < 0 || p > 100) return (null, "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
-                parts.Add(p.ToString("0.################", CultureInfo.InvariantCulture));
-            }
-            return (string.Join(' ', parts), null);
-        }, multiArg: true, rewrite: v => [v.Length == 0 ? "\"\"" : v]);
-        // Redis 7.0 writes this one on every rewrite, default or not.
-        _registry.Find("latency-tracking-info-percentiles")!.AlwaysRewrite = true;
         Special("maxmemory-clients", "0", args =>
         {
             if (args.Length != 1) return (null, "wrong number of arguments");

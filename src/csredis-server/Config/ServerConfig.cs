@@ -36,6 +36,8 @@ public sealed class ServerConfig
     public long SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
     public bool LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
+    public bool LatencyTracking = true;
+    public string LatencyTrackingPercentiles = "50 99 99.9";
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
     public readonly List<(string From, string To)> RenamedCommands = new();
@@ -134,6 +136,27 @@ public sealed class ServerConfig
         r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
         // Redis keeps an empty logfile line (log to stdout) where other empty strings mean "unset".
         r.Find("logfile")!.EmptyIsAbsent = false;
+        r.Bool("latency-tracking", () => LatencyTracking, v => LatencyTracking = v);
+        r.Add(new ConfigEntry
+        {
+            Name = "latency-tracking-info-percentiles", MultiArg = true, Get = () => LatencyTrackingPercentiles,
+            RewriteLines = v => [v.Length == 0 ? "\"\"" : v],
+            // Redis 7.0 writes this one on every rewrite, default or not.
+            AlwaysRewrite = true,
+            Set = args =>
+            {
+                var parts = new List<string>();
+                foreach (var word in string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!double.TryParse(word, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double p))
+                        return "Invalid latency-tracking-info-percentiles parameters";
+                    if (p < 0 || p > 100) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+                    parts.Add(p.ToString("0.################", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                LatencyTrackingPercentiles = string.Join(' ', parts);
+                return null;
+            },
+        });
         RegisterReplicaOf();
         AcceptedDirectives.Register(r);
         r.Find("ignore-warnings")!.EmptyIsAbsent = false;
