@@ -17,6 +17,8 @@ public sealed class CommandTable
         StringCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        ConfigCommands.Register(table);
+        InfoCommand.Register(table);
         return table;
     }
 
