@@ -27,7 +27,7 @@ public static class AcceptedDirectives
         "set-max-intset-entries", "set-max-listpack-entries", "set-max-listpack-value", "zset-max-listpack-entries",
         "zset-max-listpack-value", "zset-max-ziplist-entries", "zset-max-ziplist-value", "hll-sparse-max-bytes",
         "stream-node-max-bytes", "stream-node-max-entries", "client-output-buffer-limit", "aof-rewrite-incremental-fsync",
-        "rdb-save-incremental-fsync", "lfu-log-factor", "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes",
+        "rdb-save-incremental-fsync", "activedefrag", "active-defrag-ignore-bytes",
         "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-cycle-min",
         "active-defrag-cycle-max", "active-defrag-max-scan-fields", "jemalloc-bg-thread", "server_cpulist",
         "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings", "maxmemory-samples",

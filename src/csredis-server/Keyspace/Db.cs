@@ -38,8 +38,18 @@ public sealed class Db
         return item;
     }
 
-    /// <summary>Lookup before a write: expired keys vanish, no stats.</summary>
+    /// <summary>Lookup before a write: expired keys vanish, no stats; the LRU is updated as Redis's lookupKeyWrite does.</summary>
     public object? LookupWrite(ReadOnlySpan<byte> key)
+    {
+        var item = FindLive(key);
+        if (item != null) Touch(item);
+        return item;
+    }
+
+    /// <summary>Existence without side effects on stats or LRU (but expired keys still count as missing).</summary>
+    public bool Exists(ReadOnlySpan<byte> key) => FindLive(key) != null;
+
+    object? FindLive(ReadOnlySpan<byte> key)
     {
         int hash = KeyTable.HashKey(key);
         int index = Main.Find(key, hash);
@@ -47,14 +57,33 @@ public sealed class Db
         return index < 0 ? null : Main.ItemAt(index);
     }
 
-    /// <summary>Existence without side effects on stats or LRU (but expired keys still count as missing).</summary>
-    public bool Exists(ReadOnlySpan<byte> key) => LookupWrite(key) != null;
+    /// <summary>True when the key's time has passed; on a master it is deleted now (Redis's expireIfNeeded).</summary>
+    public bool ExpireIfNeeded(ReadOnlySpan<byte> key) => Expires.Count > 0 && ExpireIfNeeded(key, KeyTable.HashKey(key));
+
+    /// <summary>True when the key's time has passed, without deleting it (KEYS filters such keys out).</summary>
+    public bool KeyIsExpired(ReadOnlySpan<byte> key)
+    {
+        if (Expires.Count == 0) return false;
+        int index = Expires.Find(key, KeyTable.HashKey(key));
+        return index >= 0 && Expires.PayloadAt(index) <= _server.CommandTimeMs;
+    }
+
+    /// <summary>SWAPDB: the two databases exchange their keyspaces; clients stay on their database number.</summary>
+    public void SwapContents(Db other)
+    {
+        (Main, other.Main) = (other.Main, Main);
+        (Expires, other.Expires) = (other.Expires, Expires);
+        (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
+    }
 
     public static void Touch(object item)
     {
-        uint now = LruClock.Now;
-        if (item is byte[] packed) PackedString.SetLru(packed, now);
-        else ((RedisObject)item).Lru = now;
+        if (item is byte[] packed) PackedString.SetLru(packed, LruClock.Touched(PackedString.Lru(packed)));
+        else
+        {
+            var obj = (RedisObject)item;
+            obj.Lru = LruClock.Touched(obj.Lru);
+        }
     }
 
     /// <summary>Adds a key known to be absent (after a lookup said so).</summary>
