@@ -59,11 +59,12 @@ public static partial class KeyCommands
     }
 
     /// <summary>A database number argument as Redis's getIntFromObjectOrReply + selectDb check it; null after an error reply.</summary>
-    static Db? DbArgument(Client c, int arg, ReadOnlySpan<byte> notIntegerError)
+    static Db? DbArgument(Client c, int arg)
     {
-        if (!NumberParsing.TryParseInt64(c.Arg(arg), out long id) || id < int.MinValue || id > int.MaxValue)
+        if (!NumberParsing.TryParseInt64(c.Arg(arg), out long id)) { c.Error(Errors.NotInteger); return null; }
+        if (id < int.MinValue || id > int.MaxValue)
         {
-            c.Error(notIntegerError);
+            c.Error("ERR value is out of range, value must between -2147483648 and 2147483647"u8);
             return null;
         }
         if (id < 0 || id >= c.Server.Databases.Length)
@@ -85,7 +86,7 @@ public static partial class KeyCommands
             if (c.ArgIs(j, "replace"u8)) replace = true;
             else if (c.ArgIs(j, "db"u8) && additional >= 1)
             {
-                var db = DbArgument(c, j + 1, Errors.NotInteger);
+                var db = DbArgument(c, j + 1);
                 if (db == null) return;
                 target = db;
                 j++;
@@ -119,7 +120,7 @@ public static partial class KeyCommands
     static void Move(Client c)
     {
         var source = c.Db;
-        var target = DbArgument(c, 2, Errors.NotInteger);
+        var target = DbArgument(c, 2);
         if (target == null) return;
         if (source == target) { c.Error(SameObjectError); return; }
         var key = c.Arg(1);
@@ -342,10 +343,6 @@ public static partial class KeyCommands
 
     static bool LfuPolicy(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("lfu", StringComparison.Ordinal);
 
-    /// <summary>Redis keeps shared integer objects unless an LRU/LFU maxmemory policy needs per-key access data.</summary>
-    static bool SharedIntegersAllowed(Client c) =>
-        c.Server.Config.MaxMemory == 0 || !(c.Server.Config.MaxMemoryPolicy.EndsWith("lru", StringComparison.Ordinal) || LfuPolicy(c));
-
     static void ObjectIdleTime(Client c)
     {
         var item = ObjectLookup(c);
@@ -376,7 +373,7 @@ public static partial class KeyCommands
     {
         var item = ObjectLookup(c);
         if (item == null) return;
-        bool shared = item is byte[] packed && PackedString.IsSharedInteger(packed, SharedIntegersAllowed(c));
+        bool shared = item is byte[] packed && PackedString.IsSharedInteger(packed);
         c.Reply.Integer(shared ? int.MaxValue : 1);
     }
 

@@ -277,7 +277,7 @@ public static partial class StringCommands
             && c.Server.SnapshotAllowsInPlaceWrite(packed))
         {
             digits[..n].CopyTo(PackedString.MutableValue(packed));
-            PackedString.SetEncoding(packed, StringEncoding.Int); // a result in 0..9999 is a shared integer again in Redis
+            PackedString.SetEncoding(packed, StringEncoding.Int); // Redis makes a result in 0..9999 a shared integer
         }
         else if (packed != null)
             c.Db.Replace(PackedString.WithValue(packed, digits[..n], StringEncoding.Int));

@@ -3,7 +3,7 @@
 // A string value and its key share one byte array ("packed string"):
 //   [0] encoding (raw, embstr or int: what OBJECT ENCODING reports, kept as Redis would have it);
 //       bit 7 marks an int that Redis would hold in a private object rather than a shared integer
-//       (only COPY makes one), which is what OBJECT REFCOUNT reports
+//       (made by COPY, or while maxmemory with an LRU/LFU policy forbids sharing): OBJECT REFCOUNT
 //   [1..3] 24-bit LRU clock in seconds (OBJECT IDLETIME)
 //   [4..] key length as a varint, the key bytes, then the value bytes.
 // One array per string key is what lets csredis hold small strings in less memory than Redis
@@ -109,6 +109,7 @@ public static class PackedString
         int varint = VarintSize(key.Length);
         var packed = new byte[HeaderSize + varint + key.Length + value.Length + extraCapacity];
         packed[0] = (byte)encoding;
+        if (encoding == StringEncoding.Int && !SharedIntegersAllowed) packed[0] |= PrivateIntegerFlag;
         SetLru(packed, LruClock.ForNewObject);
         int p = WriteVarint(packed.AsSpan(HeaderSize), key.Length) + HeaderSize;
         key.CopyTo(packed.AsSpan(p));
@@ -156,15 +157,22 @@ public static class PackedString
     const byte PrivateIntegerFlag = 0x80;
 
     public static StringEncoding Encoding(byte[] packed) => (StringEncoding)(packed[0] & ~PrivateIntegerFlag);
-    public static void SetEncoding(byte[] packed, StringEncoding e) => packed[0] = (byte)e;
+    public static void SetEncoding(byte[] packed, StringEncoding e) =>
+        packed[0] = (byte)(e == StringEncoding.Int && !SharedIntegersAllowed ? (byte)e | PrivateIntegerFlag : (byte)e);
 
     /// <summary>
-    /// True when Redis would store this value as one of its shared integer objects (0..9999, created
-    /// while no LRU/LFU maxmemory policy forbids sharing): OBJECT REFCOUNT then says INT_MAX.
+    /// Redis shares integer objects 0..9999 unless maxmemory is set with an LRU/LFU policy (which
+    /// needs per-key access bits). Decided when a value is created, so it is kept per value.
     /// </summary>
-    public static bool IsSharedInteger(byte[] packed, bool sharingAllowed)
+    public static bool SharedIntegersAllowed = true;
+
+    public static void UpdateIntegerSharing(long maxMemory, string policy) =>
+        SharedIntegersAllowed = maxMemory == 0 || !(policy.EndsWith("lru", StringComparison.Ordinal) || policy.EndsWith("lfu", StringComparison.Ordinal));
+
+    /// <summary>True when Redis would hold this value as a shared integer object: OBJECT REFCOUNT then says INT_MAX.</summary>
+    public static bool IsSharedInteger(byte[] packed)
     {
-        if (packed[0] != (byte)StringEncoding.Int || !sharingAllowed) return false;
+        if (packed[0] != (byte)StringEncoding.Int) return false;
         var value = Value(packed);
         return Common.Text.NumberParsing.TryParseInt64(value, out long n) && n >= 0 && n < SharedIntegers;
     }
