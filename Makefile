@@ -11,7 +11,7 @@ all: $(BINARIES)
 
 $(BINARIES):
 	$(DOTNET) publish src/$@/$@.csproj -c $(CONFIG) -o $(PUBLISH_DIR)/$@ --nologo -v quiet
-	cp $(PUBLISH_DIR)/$@/$@ ./$@
+	rm -f ./$@ && cp $(PUBLISH_DIR)/$@/$@ ./$@  # replace, not overwrite: the old binary may be running
 
 build: all
 
