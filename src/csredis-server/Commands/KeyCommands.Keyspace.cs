@@ -352,8 +352,7 @@ public static partial class KeyCommands
             c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."u8);
             return;
         }
-        uint lru = item is byte[] packed ? PackedString.Lru(packed) : ((RedisObject)item).Lru;
-        c.Reply.Integer(LruClock.IdleSeconds(lru));
+        c.Reply.Integer(LruClock.IdleSeconds(Db.AccessBits(item)));
     }
 
     static void ObjectFreq(Client c)
@@ -365,8 +364,7 @@ public static partial class KeyCommands
             c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."u8);
             return;
         }
-        uint lru = item is byte[] packed ? PackedString.Lru(packed) : ((RedisObject)item).Lru;
-        c.Reply.Integer(LruClock.LfuDecayedCounter(lru));
+        c.Reply.Integer(LruClock.LfuDecayedCounter(Db.AccessBits(item)));
     }
 
     static void ObjectRefCount(Client c)

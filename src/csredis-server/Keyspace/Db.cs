@@ -76,14 +76,15 @@ public sealed class Db
         (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
     }
 
-    public static void Touch(object item)
+    public static void Touch(object item) => SetAccessBits(item, LruClock.Touched(AccessBits(item)));
+
+    /// <summary>The LRU clock or LFU counter bits of a value (OBJECT IDLETIME / FREQ).</summary>
+    public static uint AccessBits(object item) => item is byte[] packed ? PackedString.Lru(packed) : ((RedisObject)item).Lru;
+
+    public static void SetAccessBits(object item, uint bits)
     {
-        if (item is byte[] packed) PackedString.SetLru(packed, LruClock.Touched(PackedString.Lru(packed)));
-        else
-        {
-            var obj = (RedisObject)item;
-            obj.Lru = LruClock.Touched(obj.Lru);
-        }
+        if (item is byte[] packed) PackedString.SetLru(packed, bits);
+        else ((RedisObject)item).Lru = bits;
     }
 
     /// <summary>Adds a key known to be absent (after a lookup said so).</summary>
@@ -123,7 +124,8 @@ public sealed class Db
             {
                 value.CopyTo(oldValue);
                 PackedString.SetEncoding(old, PackedString.EncodingForNewValue(value));
-                PackedString.SetLru(old, LruClock.Now);
+                // Under LFU Redis carries the old access counter over to the new value.
+                if (!LruClock.Lfu) PackedString.SetLru(old, LruClock.Now);
                 if (!keepTtl && Expires.Count > 0) Expires.Remove(key, hash);
                 return;
             }
@@ -135,6 +137,7 @@ public sealed class Db
 
     void ReplaceAt(int index, object item, ReadOnlySpan<byte> key, int hash, bool keepTtl)
     {
+        if (LruClock.Lfu) SetAccessBits(item, AccessBits(Main.ItemAt(index)));
         Main.SetItem(index, item);
         if (Expires.Count == 0) return;
         int e = Expires.Find(key, hash);
