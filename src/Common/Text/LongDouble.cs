@@ -69,6 +69,130 @@ public readonly struct LongDouble
 
     static bool TryParseDecimal(ReadOnlySpan<byte> s, bool negative, out LongDouble value)
     {
+        if (TryParseDecimalFast(s, negative, out value, out bool valid)) return valid;
+        return TryParseDecimalExact(s, negative, out value);
+    }
+
+    static readonly UInt128[] PowersOfTen = CreatePowersOfTen();
+
+    static UInt128[] CreatePowersOfTen()
+    {
+        var powers = new UInt128[39];
+        powers[0] = 1;
+        for (int i = 1; i < powers.Length; i++) powers[i] = powers[i - 1] * 10;
+        return powers;
+    }
+
+    /// <summary>
+    /// The common case without allocating: at most 19 significant digits and a small exponent, so
+    /// the exact value is an integer or a quotient that 128-bit arithmetic can round correctly.
+    /// Returns false (not handled) for anything else; the BigInteger path then decides.
+    /// </summary>
+    static bool TryParseDecimalFast(ReadOnlySpan<byte> s, bool negative, out LongDouble value, out bool valid)
+    {
+        value = default;
+        valid = false;
+        ulong digits = 0;
+        int significant = 0, fractionDigits = 0, p = 0;
+        bool any = false;
+        for (; p < s.Length && IsDigit(s[p]); p++)
+        {
+            any = true;
+            if (digits == 0 && s[p] == '0') continue;
+            if (++significant > 19) return false;
+            digits = digits * 10 + (ulong)(s[p] - '0');
+        }
+        if (p < s.Length && s[p] == '.')
+        {
+            for (p++; p < s.Length && IsDigit(s[p]); p++)
+            {
+                any = true;
+                fractionDigits++;
+                if (digits == 0 && s[p] == '0') continue;
+                if (++significant > 19) return false;
+                digits = digits * 10 + (ulong)(s[p] - '0');
+            }
+        }
+        if (!any) return false;
+        int exponent10 = 0;
+        if (p < s.Length && (s[p] | 0x20) == 'e')
+        {
+            p++;
+            bool expNegative = false;
+            if (p < s.Length && (s[p] == '+' || s[p] == '-')) { expNegative = s[p] == '-'; p++; }
+            if (p >= s.Length || !IsDigit(s[p])) return false;
+            for (; p < s.Length && IsDigit(s[p]); p++)
+            {
+                if (exponent10 > 1000) return false;
+                exponent10 = exponent10 * 10 + (s[p] - '0');
+            }
+            if (expNegative) exponent10 = -exponent10;
+        }
+        if (p != s.Length) return false;
+        if (digits == 0)
+        {
+            value = new LongDouble(0, 0, negative);
+            valid = true;
+            return true;
+        }
+        exponent10 -= fractionDigits;
+        if (exponent10 >= 0)
+        {
+            if (exponent10 > 19) return false;
+            value = RoundFast((UInt128)digits * PowersOfTen[exponent10], 0, false, negative);
+        }
+        else
+        {
+            if (exponent10 < -38) return false;
+            value = DivideFast(digits, PowersOfTen[-exponent10], negative);
+        }
+        valid = true;
+        return true;
+    }
+
+    /// <summary>digits / divisor correctly rounded: binary long division until 66 significant quotient bits.</summary>
+    static LongDouble DivideFast(ulong digits, UInt128 divisor, bool negative)
+    {
+        UInt128 quotient = digits / divisor;
+        UInt128 remainder = digits % divisor;
+        int exponent = 0;
+        while (BitLength(quotient) < SignificandBits + 2)
+        {
+            remainder <<= 1;
+            quotient <<= 1;
+            exponent--;
+            if (remainder >= divisor)
+            {
+                remainder -= divisor;
+                quotient |= 1;
+            }
+        }
+        return RoundFast(quotient, exponent, remainder != 0, negative);
+    }
+
+    static int BitLength(UInt128 v) => 128 - (int)UInt128.LeadingZeroCount(v);
+
+    /// <summary>Round for values far from the exponent limits (no overflow or subnormal handling needed).</summary>
+    static LongDouble RoundFast(UInt128 quotient, int exponent, bool sticky, bool negative)
+    {
+        int bits = BitLength(quotient);
+        if (bits <= SignificandBits) return new LongDouble((ulong)quotient, exponent, negative);
+        int shift = bits - SignificandBits;
+        UInt128 significand = quotient >> shift;
+        UInt128 remainder = quotient - (significand << shift);
+        UInt128 half = UInt128.One << (shift - 1);
+        if (remainder > half || remainder == half && (sticky || (significand & 1) != 0)) significand++;
+        exponent += shift;
+        if (BitLength(significand) > SignificandBits)
+        {
+            significand >>= 1;
+            exponent++;
+        }
+        return new LongDouble((ulong)significand, exponent, negative);
+    }
+
+    static bool TryParseDecimalExact(ReadOnlySpan<byte> s, bool negative, out LongDouble value)
+    {
         value = default;
         int p = 0;
         int intStart = p;
@@ -235,6 +359,23 @@ public readonly struct LongDouble
             sum = new LongDouble(0, 0, a.Negative && b.Negative);
             return true;
         }
+        if (a.Significand != 0 && b.Significand != 0 && Math.Abs(a.Exponent - b.Exponent) <= 63
+            && Math.Max(a.Exponent, b.Exponent) < 16000 && Math.Min(a.Exponent, b.Exponent) > -16000)
+        {
+            // Both fit in 128 bits once aligned: exact sum, then one rounding, no allocation.
+            var (high, low) = a.Exponent >= b.Exponent ? (a, b) : (b, a);
+            UInt128 highBits = (UInt128)high.Significand << (high.Exponent - low.Exponent);
+            UInt128 lowBits = low.Significand;
+            if (high.Negative == low.Negative)
+                sum = RoundFast(highBits + lowBits, low.Exponent, false, high.Negative);
+            else if (highBits == lowBits)
+                sum = new LongDouble(0, 0, false);
+            else if (highBits > lowBits)
+                sum = RoundFast(highBits - lowBits, low.Exponent, false, high.Negative);
+            else
+                sum = RoundFast(lowBits - highBits, low.Exponent, false, low.Negative);
+            return true;
+        }
         int e = Math.Min(a.Significand == 0 ? b.Exponent : a.Exponent, b.Significand == 0 ? a.Exponent : b.Exponent);
         var total = Signed(a, e) + Signed(b, e);
         if (total.IsZero)
@@ -257,6 +398,65 @@ public readonly struct LongDouble
     /// Redis's ld2string in human mode: "%.17Lf" (correctly rounded, ties to even), trailing zeros
     /// and a bare '.' removed, "-0" printed as "0".
     /// </summary>
+    /// <summary>
+    /// <see cref="ToHumanString"/> written as ASCII into <paramref name="dest"/> without allocating
+    /// when the integer part fits in 128 bits; returns -1 when it does not (or dest is too small).
+    /// </summary>
+    public int TryFormatHuman(Span<byte> dest)
+    {
+        if (IsInfinity || Exponent > 63 || dest.Length < 64) return -1;
+        UInt128 integerPart;
+        ulong fraction = 0; // the 17 fraction digits, rounded
+        const ulong FractionScale = 100_000_000_000_000_000UL;
+        if (Exponent >= 0) integerPart = (UInt128)Significand << Exponent;
+        else
+        {
+            int shift = -Exponent;
+            UInt128 fractionBits;
+            if (shift >= 128) { integerPart = 0; fractionBits = 0; shift = 0; }
+            else if (shift >= 64) { integerPart = 0; fractionBits = Significand; }
+            else
+            {
+                integerPart = Significand >> shift;
+                fractionBits = Significand & ((1UL << shift) - 1);
+            }
+            if (fractionBits != 0)
+            {
+                UInt128 scaled = fractionBits * FractionScale; // < 2^121
+                UInt128 q = scaled >> shift;
+                UInt128 remainder = scaled - (q << shift);
+                UInt128 half = UInt128.One << (shift - 1);
+                if (remainder > half || remainder == half && (q & 1) != 0) q++;
+                if (q == FractionScale) { integerPart++; q = 0; }
+                fraction = (ulong)q;
+            }
+        }
+        int n = 0;
+        if (Negative && (integerPart != 0 || fraction != 0)) dest[n++] = (byte)'-';
+        Span<byte> digits = stackalloc byte[40];
+        int d = digits.Length;
+        do
+        {
+            digits[--d] = (byte)('0' + (int)(integerPart % 10));
+            integerPart /= 10;
+        } while (integerPart != 0);
+        digits[d..].CopyTo(dest[n..]);
+        n += digits.Length - d;
+        if (fraction != 0)
+        {
+            dest[n++] = (byte)'.';
+            int width = 17;
+            while (fraction % 10 == 0) { fraction /= 10; width--; }
+            for (int i = width - 1; i >= 0; i--)
+            {
+                dest[n + i] = (byte)('0' + (int)(fraction % 10));
+                fraction /= 10;
+            }
+            n += width;
+        }
+        return n;
+    }
+
     public string ToHumanString()
     {
         if (IsInfinity) return Negative ? "-inf" : "inf";

@@ -306,12 +306,17 @@ public static partial class StringCommands
             c.Error("ERR increment would produce NaN or Infinity"u8);
             return;
         }
-        string text = sum.ToHumanString();
-        Span<byte> bytes = text.Length <= 256 ? stackalloc byte[text.Length] : new byte[text.Length];
-        for (int i = 0; i < text.Length; i++) bytes[i] = (byte)text[i];
+        Span<byte> buffer = stackalloc byte[128];
+        int length = sum.TryFormatHuman(buffer);
+        ReadOnlySpan<byte> bytes = length >= 0 ? buffer[..length] : System.Text.Encoding.ASCII.GetBytes(sum.ToHumanString());
         // Redis stores the formatted number as a plain string object: embstr or raw, never int.
         var encoding = bytes.Length <= PackedString.EmbstrLimit ? StringEncoding.Embstr : StringEncoding.Raw;
-        if (packed != null) c.Db.Replace(PackedString.WithValue(packed, bytes, encoding));
+        if (packed != null && PackedString.Value(packed).Length == bytes.Length && c.Server.SnapshotAllowsInPlaceWrite(packed))
+        {
+            bytes.CopyTo(PackedString.MutableValue(packed));
+            PackedString.SetEncoding(packed, encoding);
+        }
+        else if (packed != null) c.Db.Replace(PackedString.WithValue(packed, bytes, encoding));
         else c.Db.Add(PackedString.Create(key, bytes, encoding));
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, c.Db, key, "incrbyfloat");
