@@ -49,6 +49,16 @@ public sealed class ConfigRegistry
 
     public void Add(ConfigEntry entry)
     {
+        // A feature's real entry always wins over an accepted-only placeholder, whichever registers first.
+        if (_entries.TryGetValue(entry.Name, out var existing))
+        {
+            if (entry.Accepted && !existing.Accepted) return;
+            if (existing.Accepted && !entry.Accepted)
+            {
+                _ordered.Remove(existing);
+                foreach (var alias in existing.Aliases) _entries.Remove(alias);
+            }
+        }
         entry.DefaultValue = entry.Get();
         _entries[entry.Name] = entry;
         foreach (var alias in entry.Aliases) _entries[alias] = entry;

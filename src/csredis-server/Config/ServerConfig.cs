@@ -120,9 +120,16 @@ public sealed class ServerConfig
         });
         r.Bool("appendonly", () => AppendOnly, v => AppendOnly = v);
         r.Integer("maxclients", 1, uint.MaxValue, () => MaxClients, v => MaxClients = v);
-        r.Memory("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v);
+        r.Memory("maxmemory", 0, long.MaxValue, () => MaxMemory, v => { MaxMemory = v; Keyspace.PackedString.UpdateIntegerSharing(v, MaxMemoryPolicy); });
         r.Enum("maxmemory-policy", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
-            () => MaxMemoryPolicy, v => MaxMemoryPolicy = v);
+            () => MaxMemoryPolicy, v =>
+        {
+            MaxMemoryPolicy = v;
+            Keyspace.LruClock.Lfu = v.EndsWith("lfu", StringComparison.Ordinal);
+            Keyspace.PackedString.UpdateIntegerSharing(MaxMemory, v);
+        });
+        r.Integer("lfu-log-factor", 0, int.MaxValue, () => Keyspace.LruClock.LfuLogFactor, v => Keyspace.LruClock.LfuLogFactor = (int)v);
+        r.Integer("lfu-decay-time", 0, int.MaxValue, () => Keyspace.LruClock.LfuDecayMinutes, v => Keyspace.LruClock.LfuDecayMinutes = (int)v);
         r.Text("requirepass", () => RequirePass, v => RequirePass = v);
         r.Integer("hz", 0, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500));
         r.Bool("dynamic-hz", () => DynamicHz, v => DynamicHz = v);
