@@ -17,6 +17,8 @@ public sealed class CommandTable
         StringCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        ListCommands.Register(table);
+        HashCommands.Register(table);
         return table;
     }
 
