@@ -65,9 +65,7 @@ public static class HashCommands
         if (!LookupOrCreate(c, out var hash)) return;
         // Redis checks every argument's length before writing: one too long converts the hash first.
         for (int j = 2; j < c.Argc; j++) hash.ConvertIfTooLong(c.Arg(j));
-        long created = 0;
-        for (int j = 2; j < c.Argc; j += 2)
-            if (hash.Set(c.Arg(j), c.Arg(j + 1))) created++;
+        long created = hash.SetPairs(c, 2, (c.Argc - 2) / 2, static (client, i) => client.Arg(i));
         if (replyOk) c.Reply.Ok();
         else c.Reply.Integer(created);
         c.Server.SignalKeyChange(c, c.Db, c.Arg(1), "hset");

@@ -34,11 +34,13 @@ public sealed class HashObject : RedisObject
     // ---- listpack helpers ----
 
     /// <summary>Byte offset of the field element equal to <paramref name="field"/> in the listpack, or -1.</summary>
-    static int FindPacked(byte[] packed, ReadOnlySpan<byte> field)
+    static int FindPacked(byte[] packed, ReadOnlySpan<byte> field) => FindPacked(packed, packed.Length, field);
+
+    static int FindPacked(byte[] packed, int used, ReadOnlySpan<byte> field)
     {
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
         int pos = 0;
-        while (pos < packed.Length)
+        while (pos < used)
         {
             var f = PackedEntry.Read(packed, pos, scratch, out int fsize);
             if (f.SequenceEqual(field)) return pos;
@@ -121,6 +123,60 @@ public sealed class HashObject : RedisObject
         _packedCount++;
         if (_packedCount > MaxListpackEntries) ConvertToTable();
         return true;
+    }
+
+    /// <summary>Reads argument <paramref name="index"/> of a caller's argument list (a static lambda: no closure).</summary>
+    public delegate ReadOnlySpan<byte> ArgAt<T>(T source, int index);
+
+    /// <summary>HSET's many pairs at once: arguments first, first+1 (field, value), ... A listpack is edited in one
+    /// pooled working buffer and copied out once, instead of one new array per pair. Returns the fields created.</summary>
+    public long SetPairs<T>(T source, int first, int pairCount, ArgAt<T> arg)
+    {
+        long created = 0;
+        int i = 0;
+        if (_data is byte[] packed && pairCount > 1)
+        {
+            int bound = packed.Length;
+            for (int j = 0; j < pairCount; j++)
+            {
+                var f = arg(source, first + 2 * j);
+                var v = arg(source, first + 2 * j + 1);
+                if (f.Length > MaxListpackValue || v.Length > MaxListpackValue) { bound = -1; break; }
+                bound += PackedEntry.Size(f) + PackedEntry.Size(v);
+            }
+            if (bound >= 0)
+            {
+                var work = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
+                packed.CopyTo(work, 0);
+                int used = packed.Length, count = _packedCount;
+                for (; i < pairCount && count <= MaxListpackEntries; i++)
+                {
+                    var f = arg(source, first + 2 * i);
+                    var v = arg(source, first + 2 * i + 1);
+                    int pos = FindPacked(work, used, f);
+                    if (pos >= 0)
+                    {
+                        int valuePos = pos + PackedEntry.SizeAt(work, pos);
+                        int oldSize = PackedEntry.SizeAt(work, valuePos), newSize = PackedEntry.Size(v);
+                        Buffer.BlockCopy(work, valuePos + oldSize, work, valuePos + newSize, used - valuePos - oldSize);
+                        PackedEntry.Write(work.AsSpan(valuePos), v);
+                        used += newSize - oldSize;
+                        continue;
+                    }
+                    used += PackedEntry.Write(work.AsSpan(used), f);
+                    used += PackedEntry.Write(work.AsSpan(used), v);
+                    count++;
+                    created++;
+                }
+                _data = work.AsSpan(0, used).ToArray();
+                _packedCount = count;
+                System.Buffers.ArrayPool<byte>.Shared.Return(work);
+                if (count > MaxListpackEntries) ConvertToTable();
+            }
+        }
+        for (; i < pairCount; i++)
+            if (Set(arg(source, first + 2 * i), arg(source, first + 2 * i + 1))) created++;
+        return created;
     }
 
     public bool Delete(ReadOnlySpan<byte> field)

@@ -132,10 +132,18 @@ public sealed class ListObject : RedisObject
 
     // ---- pushes and pops (also used by the blocking commands) ----
 
+    /// <summary>A fresh end node: small while the list fits one node (many small lists stay small), full size once
+    /// the list spans nodes, so a growing big list does not leave a trail of outgrown arrays behind.</summary>
+    Node NewEndNode(int entrySize)
+    {
+        int full = Fill > 0 ? Math.Min(NodeByteLimit, Fill * entrySize) : NodeByteLimit;
+        return new(_nodeCount == 0 ? Math.Min(entrySize * 4, Math.Max(entrySize, full)) : Math.Max(entrySize, full));
+    }
+
     public void PushLeft(ReadOnlySpan<byte> value)
     {
         int size = PackedEntry.SizeWithBacklen(value);
-        if (_nodeCount == 0 || !AllowsInsert(NodeAt(0), size)) InsertNode(0, new Node(Math.Min(size * 4, Math.Max(size, NodeByteLimit))));
+        if (_nodeCount == 0 || !AllowsInsert(NodeAt(0), size)) InsertNode(0, NewEndNode(size));
         InsertInNode(NodeAt(0), 0, value, size);
         _count++;
     }
@@ -143,7 +151,7 @@ public sealed class ListObject : RedisObject
     public void PushRight(ReadOnlySpan<byte> value)
     {
         int size = PackedEntry.SizeWithBacklen(value);
-        if (_nodeCount == 0 || !AllowsInsert(NodeAt(_nodeCount - 1), size)) InsertNode(_nodeCount, new Node(Math.Min(size * 4, Math.Max(size, NodeByteLimit))));
+        if (_nodeCount == 0 || !AllowsInsert(NodeAt(_nodeCount - 1), size)) InsertNode(_nodeCount, NewEndNode(size));
         var node = NodeAt(_nodeCount - 1);
         InsertInNode(node, node.Used, value, size);
         _count++;
