@@ -81,6 +81,12 @@ public static class ListCommands
             list = new ListObject(c.ArgBytes(1));
             c.Db.Add(list);
         }
+        if (c.Argc > 3)
+        {
+            long bytes = 0;
+            for (int j = 2; j < c.Argc; j++) bytes += PackedEntry.SizeWithBacklen(c.Arg(j));
+            if (bytes < int.MaxValue) list.ReserveForPush(left, (int)bytes);
+        }
         for (int j = 2; j < c.Argc; j++) list.Push(c.Arg(j), left);
         c.Server.Dirty += c.Argc - 2;
         c.Server.SignalKeyChange(c, c.Db, key, left ? "lpush" : "rpush");

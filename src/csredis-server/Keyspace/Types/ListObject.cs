@@ -15,15 +15,16 @@ public sealed class ListObject : RedisObject
 
     const int SafetyLimit = 8192; // node bytes for a positive (count) fill, as Redis's SIZE_SAFETY_LIMIT
 
-    sealed class Node
+    // A struct in the ring, so a one-node list costs one small array of nodes and no node object.
+    struct Node
     {
         public byte[] Data;
         public int Used;
         public int Count;
-        public Node(int capacity) => Data = new byte[capacity];
+        public Node(int capacity) { Data = new byte[capacity]; Used = 0; Count = 0; }
     }
 
-    Node[] _nodes = new Node[4];
+    Node[] _nodes = new Node[1]; // most lists are one node; the ring doubles as nodes are added
     int _head;       // ring index of the first node
     int _nodeCount;
     long _count;
@@ -39,13 +40,13 @@ public sealed class ListObject : RedisObject
     {
         get
         {
-            long bytes = 48 + 8L * _nodes.Length + 24 + Key.Length;
-            for (int i = 0; i < _nodeCount; i++) bytes += 32 + 24 + NodeAt(i).Data.Length;
+            long bytes = 56 + 24 + 16L * _nodes.Length + 24 + Key.Length;
+            for (int i = 0; i < _nodeCount; i++) bytes += 24 + NodeAt(i).Data.Length;
             return bytes;
         }
     }
 
-    Node NodeAt(int i) => _nodes[(_head + i) & (_nodes.Length - 1)];
+    ref Node NodeAt(int i) => ref _nodes[(_head + i) & (_nodes.Length - 1)];
 
     // ---- node ring ----
 
@@ -76,13 +77,13 @@ public sealed class ListObject : RedisObject
         int mask = _nodes.Length - 1;
         if (at == 0)
         {
-            _nodes[_head] = null!;
+            _nodes[_head] = default;
             _head = (_head + 1) & mask;
         }
         else
         {
             for (int i = at; i < _nodeCount - 1; i++) _nodes[(_head + i) & mask] = _nodes[(_head + i + 1) & mask];
-            _nodes[(_head + _nodeCount - 1) & mask] = null!;
+            _nodes[(_head + _nodeCount - 1) & mask] = default;
         }
         _nodeCount--;
         if (_nodeCount == 0) _head = 0;
@@ -91,14 +92,14 @@ public sealed class ListObject : RedisObject
     static int NodeByteLimit => Fill >= 0 ? SafetyLimit : 4096 << Math.Min(4, -Fill - 1);
 
     /// <summary>Whether one more element of <paramref name="entrySize"/> bytes fits in <paramref name="node"/>.</summary>
-    static bool AllowsInsert(Node node, int entrySize)
+    static bool AllowsInsert(ref Node node, int entrySize)
     {
         if (node.Count == 0) return true;
         if (node.Used + entrySize > NodeByteLimit) return false;
         return Fill < 0 || node.Count < Math.Max(1, Fill);
     }
 
-    static void EnsureCapacity(Node node, int needed)
+    static void EnsureCapacity(ref Node node, int needed)
     {
         if (node.Data.Length >= needed) return;
         int limit = Math.Max(NodeByteLimit, needed);
@@ -106,16 +107,16 @@ public sealed class ListObject : RedisObject
         Array.Resize(ref node.Data, Math.Max(size, needed));
     }
 
-    static void InsertInNode(Node node, int pos, ReadOnlySpan<byte> value, int entrySize)
+    static void InsertInNode(ref Node node, int pos, ReadOnlySpan<byte> value, int entrySize)
     {
-        EnsureCapacity(node, node.Used + entrySize);
+        EnsureCapacity(ref node, node.Used + entrySize);
         if (pos < node.Used) Buffer.BlockCopy(node.Data, pos, node.Data, pos + entrySize, node.Used - pos);
         PackedEntry.WriteWithBacklen(node.Data.AsSpan(pos), value);
         node.Used += entrySize;
         node.Count++;
     }
 
-    static void RemoveInNode(Node node, int pos, int entrySize)
+    static void RemoveInNode(ref Node node, int pos, int entrySize)
     {
         Buffer.BlockCopy(node.Data, pos + entrySize, node.Data, pos, node.Used - pos - entrySize);
         node.Used -= entrySize;
@@ -124,7 +125,7 @@ public sealed class ListObject : RedisObject
         if (node.Data.Length > 256 && node.Used < node.Data.Length / 4) Array.Resize(ref node.Data, Math.Max(64, node.Used * 2));
     }
 
-    static int EntrySizeAt(Node node, int pos)
+    static int EntrySizeAt(ref Node node, int pos)
     {
         int size = PackedEntry.SizeAt(node.Data, pos);
         return size + PackedEntry.BacklenSize(size);
@@ -143,18 +144,36 @@ public sealed class ListObject : RedisObject
     public void PushLeft(ReadOnlySpan<byte> value)
     {
         int size = PackedEntry.SizeWithBacklen(value);
-        if (_nodeCount == 0 || !AllowsInsert(NodeAt(0), size)) InsertNode(0, NewEndNode(size));
-        InsertInNode(NodeAt(0), 0, value, size);
+        if (_nodeCount == 0 || !AllowsInsert(ref NodeAt(0), size)) InsertNode(0, NewEndNode(size));
+        InsertInNode(ref NodeAt(0), 0, value, size);
         _count++;
     }
 
     public void PushRight(ReadOnlySpan<byte> value)
     {
         int size = PackedEntry.SizeWithBacklen(value);
-        if (_nodeCount == 0 || !AllowsInsert(NodeAt(_nodeCount - 1), size)) InsertNode(_nodeCount, NewEndNode(size));
-        var node = NodeAt(_nodeCount - 1);
-        InsertInNode(node, node.Used, value, size);
+        if (_nodeCount == 0 || !AllowsInsert(ref NodeAt(_nodeCount - 1), size)) InsertNode(_nodeCount, NewEndNode(size));
+        ref var node = ref NodeAt(_nodeCount - 1);
+        InsertInNode(ref node, node.Used, value, size);
         _count++;
+    }
+
+    /// <summary>Before pushing several elements of <paramref name="bytes"/> in total (their SizeWithBacklen) to one end:
+    /// sizes that end's node once when they all fit, instead of growing it element by element.</summary>
+    public void ReserveForPush(bool left, int bytes)
+    {
+        if (_nodeCount == 0)
+        {
+            InsertNode(0, new Node(Math.Min(bytes, NodeByteLimit)));
+            return;
+        }
+        ref var node = ref NodeAt(left ? 0 : _nodeCount - 1);
+        if (node.Used + bytes <= NodeByteLimit) EnsureExactCapacity(ref node, node.Used + bytes);
+    }
+
+    static void EnsureExactCapacity(ref Node node, int needed)
+    {
+        if (node.Data.Length < needed) Array.Resize(ref node.Data, needed);
     }
 
     public void Push(ReadOnlySpan<byte> value, bool left)
@@ -182,7 +201,7 @@ public sealed class ListObject : RedisObject
     public ReadOnlySpan<byte> Peek(bool left, Span<byte> scratch)
     {
         if (left) return PackedEntry.Read(NodeAt(0).Data, 0, scratch, out _);
-        var node = NodeAt(_nodeCount - 1);
+        ref var node = ref NodeAt(_nodeCount - 1);
         int size = PackedEntry.ReadBacklen(node.Data, node.Used, out int backlen);
         return PackedEntry.Read(node.Data, node.Used - backlen - size, scratch, out _);
     }
@@ -192,15 +211,15 @@ public sealed class ListObject : RedisObject
     {
         if (left)
         {
-            var node = NodeAt(0);
-            RemoveInNode(node, 0, EntrySizeAt(node, 0));
+            ref var node = ref NodeAt(0);
+            RemoveInNode(ref node, 0, EntrySizeAt(ref node, 0));
             if (node.Count == 0) RemoveNode(0);
         }
         else
         {
-            var node = NodeAt(_nodeCount - 1);
+            ref var node = ref NodeAt(_nodeCount - 1);
             int size = PackedEntry.ReadBacklen(node.Data, node.Used, out int backlen);
-            RemoveInNode(node, node.Used - backlen - size, size + backlen);
+            RemoveInNode(ref node, node.Used - backlen - size, size + backlen);
             if (node.Count == 0) RemoveNode(_nodeCount - 1);
         }
         _count--;
@@ -213,7 +232,7 @@ public sealed class ListObject : RedisObject
         while (n > 0)
         {
             int at = left ? 0 : _nodeCount - 1;
-            var node = NodeAt(at);
+            ref var node = ref NodeAt(at);
             if (node.Count <= n)
             {
                 n -= node.Count;
@@ -225,7 +244,7 @@ public sealed class ListObject : RedisObject
             int cut = left ? 0 : node.Used;
             for (long i = 0; i < n; i++)
             {
-                if (left) cut += EntrySizeAt(node, cut);
+                if (left) cut += EntrySizeAt(ref node, cut);
                 else
                 {
                     int size = PackedEntry.ReadBacklen(node.Data, cut, out int backlen);
@@ -256,9 +275,9 @@ public sealed class ListObject : RedisObject
         {
             int n = 0;
             while (index >= NodeAt(n).Count) { index -= NodeAt(n).Count; n++; }
-            var node = NodeAt(n);
+            ref var node = ref NodeAt(n);
             int pos = 0;
-            for (long i = 0; i < index; i++) pos += EntrySizeAt(node, pos);
+            for (long i = 0; i < index; i++) pos += EntrySizeAt(ref node, pos);
             return new Position { Node = n, Offset = pos };
         }
         else
@@ -266,7 +285,7 @@ public sealed class ListObject : RedisObject
             long fromTail = _count - 1 - index;
             int n = _nodeCount - 1;
             while (fromTail >= NodeAt(n).Count) { fromTail -= NodeAt(n).Count; n--; }
-            var node = NodeAt(n);
+            ref var node = ref NodeAt(n);
             int end = node.Used;
             int size = 0, backlen = 0;
             for (long i = 0; i <= fromTail; i++)
@@ -284,7 +303,7 @@ public sealed class ListObject : RedisObject
     {
         get
         {
-            var node = NodeAt(_nodeCount - 1);
+            ref var node = ref NodeAt(_nodeCount - 1);
             int size = PackedEntry.ReadBacklen(node.Data, node.Used, out int backlen);
             return new Position { Node = _nodeCount - 1, Offset = node.Used - size - backlen };
         }
@@ -297,8 +316,8 @@ public sealed class ListObject : RedisObject
     /// <summary>Moves to the next element; false at the end.</summary>
     public bool Next(ref Position p)
     {
-        var node = NodeAt(p.Node);
-        p.Offset += EntrySizeAt(node, p.Offset);
+        ref var node = ref NodeAt(p.Node);
+        p.Offset += EntrySizeAt(ref node, p.Offset);
         if (p.Offset < node.Used) return true;
         if (p.Node + 1 >= _nodeCount) return false;
         p.Node++;
@@ -315,7 +334,7 @@ public sealed class ListObject : RedisObject
             p.Node--;
             p.Offset = NodeAt(p.Node).Used;
         }
-        var node = NodeAt(p.Node);
+        ref var node = ref NodeAt(p.Node);
         int size = PackedEntry.ReadBacklen(node.Data, p.Offset, out int backlen);
         p.Offset -= size + backlen;
         return true;
@@ -325,8 +344,8 @@ public sealed class ListObject : RedisObject
     /// followed it (returns false when there is none); the elements before it keep their positions.</summary>
     public bool RemoveAt(ref Position p)
     {
-        var node = NodeAt(p.Node);
-        RemoveInNode(node, p.Offset, EntrySizeAt(node, p.Offset));
+        ref var node = ref NodeAt(p.Node);
+        RemoveInNode(ref node, p.Offset, EntrySizeAt(ref node, p.Offset));
         _count--;
         if (node.Count == 0)
         {
@@ -343,18 +362,18 @@ public sealed class ListObject : RedisObject
     /// <summary>Replaces the element at <paramref name="p"/> (LSET).</summary>
     public void SetAt(Position p, ReadOnlySpan<byte> value)
     {
-        var node = NodeAt(p.Node);
-        RemoveInNode(node, p.Offset, EntrySizeAt(node, p.Offset));
-        InsertInNode(node, p.Offset, value, PackedEntry.SizeWithBacklen(value));
+        ref var node = ref NodeAt(p.Node);
+        RemoveInNode(ref node, p.Offset, EntrySizeAt(ref node, p.Offset));
+        InsertInNode(ref node, p.Offset, value, PackedEntry.SizeWithBacklen(value));
         SplitIfOversized(p.Node);
     }
 
     /// <summary>Inserts before or after the element at <paramref name="p"/> (LINSERT).</summary>
     public void InsertAt(Position p, ReadOnlySpan<byte> value, bool after)
     {
-        var node = NodeAt(p.Node);
-        int pos = after ? p.Offset + EntrySizeAt(node, p.Offset) : p.Offset;
-        InsertInNode(node, pos, value, PackedEntry.SizeWithBacklen(value));
+        ref var node = ref NodeAt(p.Node);
+        int pos = after ? p.Offset + EntrySizeAt(ref node, p.Offset) : p.Offset;
+        InsertInNode(ref node, pos, value, PackedEntry.SizeWithBacklen(value));
         _count++;
         SplitIfOversized(p.Node);
     }
@@ -362,11 +381,11 @@ public sealed class ListObject : RedisObject
     /// <summary>A node grown past its limit by an insert in the middle is cut in two halves.</summary>
     void SplitIfOversized(int at)
     {
-        var node = NodeAt(at);
+        ref var node = ref NodeAt(at);
         bool over = node.Used > NodeByteLimit || Fill > 0 && node.Count > Fill;
         if (!over || node.Count < 2) return;
         int half = node.Count / 2, pos = 0;
-        for (int i = 0; i < half; i++) pos += EntrySizeAt(node, pos);
+        for (int i = 0; i < half; i++) pos += EntrySizeAt(ref node, pos);
         var right = new Node(node.Used - pos) { Used = node.Used - pos, Count = node.Count - half };
         Buffer.BlockCopy(node.Data, pos, right.Data, 0, right.Used);
         node.Used = pos;
@@ -381,7 +400,7 @@ public sealed class ListObject : RedisObject
         var copy = new ListObject(newKey);
         for (int i = 0; i < _nodeCount; i++)
         {
-            var node = NodeAt(i);
+            ref var node = ref NodeAt(i);
             var n = new Node(node.Used) { Used = node.Used, Count = node.Count };
             Buffer.BlockCopy(node.Data, 0, n.Data, 0, node.Used);
             copy.InsertNode(copy._nodeCount, n);
