@@ -114,14 +114,19 @@ public static class ListCommands
         PopAndReply(c, c.Db, key, list, left, count, withKey: false);
     }
 
-    /// <summary>Pops from a non-empty list and replies: one bulk when <paramref name="count"/> is -1, else an array of up
-    /// to count elements (preceded by the key when <paramref name="withKey"/>, as LMPOP/BLMPOP answer). Counts dirty,
-    /// signals lpop/rpop and deletes the list when it empties.</summary>
+    /// <summary>Pops from a non-empty list and replies: one element when <paramref name="count"/> is -1, else an array of up
+    /// to count elements; with <paramref name="withKey"/> the reply is [key, element] (BLPOP) or [key, [elements]]
+    /// (LMPOP, BLMPOP). Counts dirty, signals lpop/rpop and deletes the list when it empties.</summary>
     public static void PopAndReply(Client c, Db db, ReadOnlySpan<byte> key, ListObject list, bool left, long count, bool withKey)
     {
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
         if (count < 0)
         {
+            if (withKey)
+            {
+                c.Reply.ArrayHeader(2);
+                c.Reply.Bulk(key);
+            }
             c.Reply.Bulk(list.Peek(left, scratch));
             list.RemoveEnd(left);
             c.Server.Dirty++;
