@@ -116,7 +116,10 @@ public sealed class HashObject : RedisObject
         if (pos >= 0)
         {
             int valuePos = pos + PackedEntry.SizeAt(packed, pos);
-            _data = Splice(packed, valuePos, PackedEntry.SizeAt(packed, valuePos), value, default, insertTwo: false);
+            int oldSize = PackedEntry.SizeAt(packed, valuePos);
+            // Same encoded size (a counter going from 10 to 11): overwrite where it is, no new array.
+            if (PackedEntry.Size(value) == oldSize) PackedEntry.Write(packed.AsSpan(valuePos), value);
+            else _data = Splice(packed, valuePos, oldSize, value, default, insertTwo: false);
             return false;
         }
         _data = Splice(packed, packed.Length, 0, field, value, insertTwo: true);

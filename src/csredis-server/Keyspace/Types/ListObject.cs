@@ -3,8 +3,9 @@
 // list-max-listpack-size worth of elements (negative: 4/8/16/32/64 KB; positive: that many
 // elements, within 8 KB), so a million short elements cost their bytes plus ~2 bytes each, and
 // the GC sees one array per node instead of one object per element.
-// Nodes sit in a ring buffer of references: pushing and popping at either end is O(1) on nodes;
-// an index walks node counts first, then the elements of one node.
+// Nodes are structs in a ring buffer: pushing and popping at either end is O(1) on nodes, and a
+// one-node list costs a single small node array; an index walks node counts first, then the
+// elements of one node.
 // Redis 7.0 reports every list as "quicklist" (the small-list listpack encoding came in 7.2).
 namespace Csredis.Server.Keyspace.Types;
 
