@@ -19,6 +19,8 @@ public sealed class CommandTable
         ServerCommands.Register(table);
         ConfigCommands.Register(table);
         InfoCommand.Register(table);
+        ListCommands.Register(table);
+        HashCommands.Register(table);
         return table;
     }
 

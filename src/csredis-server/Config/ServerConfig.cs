@@ -38,6 +38,8 @@ public sealed class ServerConfig
     public bool LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
     public bool LatencyTracking = true;
     public string LatencyTrackingPercentiles = "50 99 99.9";
+    public long HashMaxListpackEntries = 512, HashMaxListpackValue = 64;
+    public int ListMaxListpackSize = -2;
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
     public readonly List<(string From, string To)> RenamedCommands = new();
@@ -141,6 +143,13 @@ public sealed class ServerConfig
         r.Integer("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v);
         r.Bool("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v);
         r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
+        // Encoding thresholds live on the value types too, where every write reads them.
+        r.Integer("hash-max-listpack-entries", 0, long.MaxValue, () => HashMaxListpackEntries,
+            v => HashMaxListpackEntries = Keyspace.Types.HashObject.MaxListpackEntries = v, aliases: "hash-max-ziplist-entries");
+        r.Memory("hash-max-listpack-value", 0, long.MaxValue, () => HashMaxListpackValue,
+            v => HashMaxListpackValue = Keyspace.Types.HashObject.MaxListpackValue = v, aliases: "hash-max-ziplist-value");
+        r.Integer("list-max-listpack-size", int.MinValue, int.MaxValue, () => ListMaxListpackSize,
+            v => ListMaxListpackSize = Keyspace.Types.ListObject.Fill = (int)v, aliases: "list-max-ziplist-size");
         // Redis keeps an empty logfile line (log to stdout) where other empty strings mean "unset".
         r.Find("logfile")!.EmptyIsAbsent = false;
         r.Bool("latency-tracking", () => LatencyTracking, v => LatencyTracking = v);
