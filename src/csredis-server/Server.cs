@@ -20,6 +20,7 @@ public sealed class ServerStats
     public long ExpiredKeys, ExpiredStalePerc, ExpiredTimeCapReachedCount, ExpireCycleCpuMilliseconds, EvictedKeys;
     public long KeyspaceHits, KeyspaceMisses;
     public long TotalErrorReplies, UnexpectedErrorReplies;
+    public long ReadsProcessed, WritesProcessed, ReplyBufferShrinks, ReplyBufferExpands;
     public readonly Dictionary<string, long> ErrorCounts = new(StringComparer.Ordinal);
 
     // Instantaneous metrics: samples of the counters taken by the cron, as Redis's trackInstantaneousMetric.
@@ -44,6 +45,7 @@ public sealed class ServerStats
         ConnectionsReceived = RejectedConnections = CommandsProcessed = NetInputBytes = NetOutputBytes = 0;
         ExpiredKeys = ExpiredStalePerc = ExpiredTimeCapReachedCount = ExpireCycleCpuMilliseconds = EvictedKeys = 0;
         KeyspaceHits = KeyspaceMisses = TotalErrorReplies = UnexpectedErrorReplies = 0;
+        ReadsProcessed = WritesProcessed = ReplyBufferShrinks = ReplyBufferExpands = 0;
         ErrorCounts.Clear();
     }
 }
@@ -184,6 +186,13 @@ public sealed partial class RedisServer
 
     static string FormatAddress(string ip, int port) => ip.Contains(':') ? $"{ip}:{port}" : $"{ip}:{port}";
 
+    /// <summary>A client connected over loopback (what "local" means for enable-protected-configs).</summary>
+    public static bool IsLocalClient(Client c)
+    {
+        int colon = c.Address.LastIndexOf(':');
+        return IsLoopback(colon < 0 ? c.Address : c.Address[..colon]);
+    }
+
     static bool IsLoopback(string ip) => ip == "::1" || ip.StartsWith("127.", StringComparison.Ordinal) || ip == "/unix";
 
     const string ProtectedModeMessage =
@@ -292,6 +301,7 @@ public sealed partial class RedisServer
         cmd.Calls++;
         cmd.Microseconds += duration;
         if (Stats.TotalErrorReplies != errorsBefore) cmd.FailedCalls++;
+        if (Config.LatencyTracking) cmd.Latency.Record(duration * 1000);
         Stats.CommandsProcessed++;
         AfterCall?.Invoke(c, cmd, duration);
     }
@@ -372,10 +382,11 @@ public sealed partial class RedisServer
             Stats.OutputKbps.Track(Stats.NetOutputBytes, CachedUnixMs);
         }
         if (ClientsPaused && CachedUnixMs >= PauseEndMs) Unpause();
+        UsedMemory();
         ClientsCron();
         DatabasesCron();
         Cron?.Invoke();
-        return 1000 / Math.Max(1, Config.Hz);
+        return 1000 / CurrentHz;
     }
 
     /// <summary>Periodic work contributed by features (replication, persistence), run from serverCron.</summary>

@@ -31,6 +31,10 @@ public sealed partial class RedisServer
 
     public void SignalFlush(Client? c, int dbId) => Flushed?.Invoke(c, dbId);
 
+    /// <summary>SWAPDB exchanged the contents of two databases (WATCH and blocked clients re-check their keys).</summary>
+    public event Action<Client?, int, int>? DatabasesSwapped;
+    public void SignalSwapDb(Client? c, int first, int second) => DatabasesSwapped?.Invoke(c, first, second);
+
     public bool SnapshotAllowsInPlaceWrite(object item) => SnapshotsInProgress == 0;
 
     /// <summary>True while commands come from the master link or a loading file: their expiry is applied as given.</summary>

@@ -52,6 +52,7 @@ public sealed class Command
     public Dictionary<string, Command>? Subcommands { get; private set; }
 
     public long Calls, Microseconds, RejectedCalls, FailedCalls;
+    public readonly LatencyHistogram Latency = new();
 
     /// <summary>The name as the user addresses it (CONFIG GET is "config|get").</summary>
     public string FullName => Name;
@@ -82,5 +83,9 @@ public sealed class Command
         return Subcommands.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var cmd) ? cmd : null;
     }
 
-    public void ResetStats() => Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+    public void ResetStats()
+    {
+        Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        Latency.Reset();
+    }
 }

@@ -17,6 +17,10 @@ public sealed class CommandTable
         StringCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        ConfigCommands.Register(table);
+        InfoCommand.Register(table);
+        ListCommands.Register(table);
+        HashCommands.Register(table);
         return table;
     }
 
