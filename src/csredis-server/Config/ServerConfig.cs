@@ -35,6 +35,9 @@ public sealed class ServerConfig
     public long SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
     public bool LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
+    public long SetMaxIntsetEntries = 512;
+    public long ZsetMaxListpackEntries = 128;
+    public long ZsetMaxListpackValue = 64;
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
     public readonly List<(string From, string To)> RenamedCommands = new();
@@ -114,6 +117,9 @@ public sealed class ServerConfig
         r.Integer("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v);
         r.Bool("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v);
         r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
+        r.Integer("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v);
+        r.Integer("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v, aliases: "zset-max-ziplist-entries");
+        r.Integer("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");
     }
 
     /// <summary>Applies configuration lines; throws ConfigException with Redis's reason on the first bad line.</summary>

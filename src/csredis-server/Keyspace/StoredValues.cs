@@ -26,6 +26,8 @@ public abstract class RedisObject
     public abstract string EncodingName { get; }
     /// <summary>Approximate bytes held by this value (MEMORY USAGE, used_memory accounting).</summary>
     public abstract long MemoryBytes { get; }
+    /// <summary>A deep copy of the value under another key (COPY, RENAME across databases).</summary>
+    public abstract RedisObject Clone(byte[] newKey);
 }
 
 public static class LruClock
