@@ -15,6 +15,7 @@ public sealed class CommandTable
         var table = new CommandTable();
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        SetCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
         ConfigCommands.Register(table);

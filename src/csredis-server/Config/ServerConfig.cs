@@ -40,6 +40,9 @@ public sealed class ServerConfig
     public string LatencyTrackingPercentiles = "50 99 99.9";
     public long HashMaxListpackEntries = 512, HashMaxListpackValue = 64;
     public int ListMaxListpackSize = -2;
+    public long SetMaxIntsetEntries = 512;
+    public long ZsetMaxListpackEntries = 128;
+    public long ZsetMaxListpackValue = 64;
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
     public readonly List<(string From, string To)> RenamedCommands = new();
@@ -143,6 +146,9 @@ public sealed class ServerConfig
         r.Integer("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v);
         r.Bool("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v);
         r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
+        r.Integer("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v);
+        r.Integer("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v, aliases: "zset-max-ziplist-entries");
+        r.Integer("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");
         // Encoding thresholds live on the value types too, where every write reads them.
         r.Integer("hash-max-listpack-entries", 0, long.MaxValue, () => HashMaxListpackEntries,
             v => HashMaxListpackEntries = Keyspace.Types.HashObject.MaxListpackEntries = v, aliases: "hash-max-ziplist-entries");
