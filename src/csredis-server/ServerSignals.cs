@@ -29,7 +29,12 @@ public sealed partial class RedisServer
         if (expireSet) handler(c, db, key, "expire");
     }
 
+    /// <summary>Call before the databases are emptied: WATCH needs to see which watched keys existed.</summary>
     public void SignalFlush(Client? c, int dbId) => Flushed?.Invoke(c, dbId);
+
+    /// <summary>SWAPDB a b, raised before the contents are exchanged (WATCH compares both sides; blocked clients get rechecked).</summary>
+    public event Action<int, int>? DatabasesSwapping;
+    public void SignalSwapDb(int a, int b) => DatabasesSwapping?.Invoke(a, b);
 
     public bool SnapshotAllowsInPlaceWrite(object item) => SnapshotsInProgress == 0;
 
