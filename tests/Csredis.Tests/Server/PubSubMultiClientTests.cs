@@ -2,29 +2,18 @@
 // order and receiver counts, keyspace notifications, and a subscriber that does not read being
 // disconnected by client-output-buffer-limit. Run against real redis-server and ./csredis-server;
 // the observed frames must be identical.
-using System.Text;
+using Csredis.Tests.Infrastructure;
 using Xunit;
+using static Csredis.Tests.Server.BothServers;
 
 namespace Csredis.Tests.Server;
 
 public sealed class PubSubMultiClientTests
 {
-    static void AssertSame((List<string> Redis, List<string> Csredis) run)
-    {
-        Assert.Equal(string.Join("\n", run.Redis.Select((s, i) => i + ": " + s)), string.Join("\n", run.Csredis.Select((s, i) => i + ": " + s)));
-    }
-
-    /// <summary>Every frame that arrives until the connection has been quiet for a moment.</summary>
-    static void Drain(RespConnection c, List<string> log, string who)
-    {
-        while (c.Read(300) is { } frame) log.Add(who + " " + frame);
-        log.Add(who + " (quiet)");
-    }
-
     [Theory]
     [InlineData("2")]
     [InlineData("3")]
-    public void PublishReachesChannelAndPatternSubscribers(string protocol) => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void PublishReachesChannelAndPatternSubscribers(string protocol) => AssertSame(Run((server, log) =>
     {
         using var publisher = server.Connect();
         using var channelSub = server.Connect();
@@ -33,7 +22,7 @@ public sealed class PubSubMultiClientTests
         foreach (var c in new[] { channelSub, patternSub, bothSub })
         {
             c.Send("HELLO", protocol);
-            c.Read();
+            c.Next();
         }
         log.Add(channelSub.Call("SUBSCRIBE", "news.tech"));
         log.Add(patternSub.Call("PSUBSCRIBE", "news.*"));
@@ -63,7 +52,7 @@ public sealed class PubSubMultiClientTests
     }));
 
     [Fact]
-    public void ShardChannelsAreSeparateFromPlainChannels() => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void ShardChannelsAreSeparateFromPlainChannels() => AssertSame(Run((server, log) =>
     {
         using var publisher = server.Connect();
         using var sub = server.Connect();
@@ -80,7 +69,7 @@ public sealed class PubSubMultiClientTests
     [InlineData("K$")]
     [InlineData("Eg")]
     [InlineData("Ex")]
-    public void KeyspaceNotificationsFollowTheConfiguredClasses(string flags) => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void KeyspaceNotificationsFollowTheConfiguredClasses(string flags) => AssertSame(Run((server, log) =>
     {
         using var writer = server.Connect();
         using var sub = server.Connect();
@@ -104,7 +93,7 @@ public sealed class PubSubMultiClientTests
     [Fact]
     public void SlowSubscriberIsDisconnectedByOutputBufferLimit()
     {
-        var run = TestServer.RunOnBoth((server, log) =>
+        var run = Run((server, log) =>
         {
             using var publisher = server.Connect();
             using var fast = server.Connect();
@@ -117,14 +106,14 @@ public sealed class PubSubMultiClientTests
             for (int i = 0; i < 400; i++)
             {
                 publisher.Send("PUBLISH", "firehose", payload);
-                publisher.Read();
+                publisher.Next();
             }
-            log.Add("slow closed: " + slow.WaitClosed(5000));
+            log.Add("slow closed: " + ClosedByServer(slow, 10000));
             log.Add(publisher.Call("PUBSUB", "NUMSUB", "firehose", "other"));
             log.Add(publisher.Call("PUBLISH", "firehose", "after"));
             log.Add(publisher.Call("PUBLISH", "other", "still here"));
-            log.Add(fast.Read() ?? "<none>");
-            log.Add("limit logged: " + server.Log.Contains("scheduled to be closed ASAP for overcoming of output buffer limits."));
+            log.Add(fast.Next() ?? "<none>");
+            log.Add("limit logged: " + server.WaitForLog("scheduled to be closed ASAP for overcoming of output buffer limits.", TimeSpan.FromSeconds(5)));
         });
         AssertSame(run);
         Assert.Contains("slow closed: True", run.Csredis);

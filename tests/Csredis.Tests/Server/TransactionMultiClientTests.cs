@@ -1,19 +1,16 @@
 // WATCH as seen from several connections: another client's writes, deletes, expiry, FLUSHDB and
 // FLUSHALL invalidate the watcher's EXEC; writes to other keys or other databases do not. Each
 // scenario runs against real redis-server and ./csredis-server and the transcripts must be equal.
+using Csredis.Tests.Infrastructure;
 using Xunit;
+using static Csredis.Tests.Server.BothServers;
 
 namespace Csredis.Tests.Server;
 
 public sealed class TransactionMultiClientTests
 {
-    static void AssertSame((List<string> Redis, List<string> Csredis) run)
-    {
-        Assert.Equal(string.Join("\n", run.Redis.Select((s, i) => i + ": " + s)), string.Join("\n", run.Csredis.Select((s, i) => i + ": " + s)));
-    }
-
     /// <summary>a WATCHes <paramref name="key"/>, b runs <paramref name="interference"/>, a runs MULTI GET EXEC.</summary>
-    static void WatchRound(RespConnection a, RespConnection b, List<string> log, string key, params string[][] interference)
+    static void WatchRound(RawClient a, RawClient b, List<string> log, string key, params string[][] interference)
     {
         log.Add(a.Call("WATCH", key));
         foreach (var cmd in interference) log.Add(b.Call(cmd));
@@ -23,7 +20,7 @@ public sealed class TransactionMultiClientTests
     }
 
     [Fact]
-    public void WatchIsInvalidatedByOtherClientsWrites() => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void WatchIsInvalidatedByOtherClientsWrites() => AssertSame(Run((server, log) =>
     {
         using var a = server.Connect();
         using var b = server.Connect();
@@ -48,7 +45,7 @@ public sealed class TransactionMultiClientTests
     }));
 
     [Fact]
-    public void WatchIsInvalidatedByFlushes() => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void WatchIsInvalidatedByFlushes() => AssertSame(Run((server, log) =>
     {
         using var a = server.Connect();
         using var b = server.Connect();
@@ -61,7 +58,7 @@ public sealed class TransactionMultiClientTests
     }));
 
     [Fact]
-    public void WatchedKeyExpiringAbortsExec() => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void WatchedKeyExpiringAbortsExec() => AssertSame(Run((server, log) =>
     {
         using var a = server.Connect();
         using var b = server.Connect();
@@ -80,14 +77,14 @@ public sealed class TransactionMultiClientTests
     }));
 
     [Fact]
-    public void AbortedExecIsNullInBothProtocols() => AssertSame(TestServer.RunOnBoth((server, log) =>
+    public void AbortedExecIsNullInBothProtocols() => AssertSame(Run((server, log) =>
     {
         using var a = server.Connect();
         using var b = server.Connect();
         foreach (var proto in new[] { "2", "3" })
         {
             a.Send("HELLO", proto);
-            a.Read();
+            a.Next();
             WatchRound(a, b, log, "k", ["INCR", "k"]);
         }
     }));
