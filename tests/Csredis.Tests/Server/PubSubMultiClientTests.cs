@@ -69,6 +69,8 @@ public sealed class PubSubMultiClientTests
     [InlineData("K$")]
     [InlineData("Eg")]
     [InlineData("Ex")]
+    [InlineData("KEn")]
+    [InlineData("Em")]
     public void KeyspaceNotificationsFollowTheConfiguredClasses(string flags) => AssertSame(Run((server, log) =>
     {
         using var writer = server.Connect();
@@ -83,6 +85,8 @@ public sealed class PubSubMultiClientTests
         log.Add(writer.Call("EXPIRE", "n", "100"));
         log.Add(writer.Call("PERSIST", "n"));
         log.Add(writer.Call("DEL", "s", "n", "missing"));
+        log.Add(writer.Call("GET", "missing"));
+        log.Add(writer.Call("MSET", "m1", "1", "m2", "2"));
         log.Add(writer.Call("SELECT", "2"));
         log.Add(writer.Call("SET", "db2key", "v", "PX", "50"));
         Thread.Sleep(300); // active expiry reports "expired"
