@@ -43,6 +43,15 @@ public sealed class ServerConfig
     public long SetMaxIntsetEntries = 512;
     public long ZsetMaxListpackEntries = 128;
     public long ZsetMaxListpackValue = 64;
+    /// <summary>Indexed by Networking.ClientClass: normal, replica, pubsub.</summary>
+    public readonly Networking.OutputBufferLimit[] ClientOutputBufferLimits =
+    [
+        new() { HardBytes = 0, SoftBytes = 0, SoftSeconds = 0 },
+        new() { HardBytes = 256L << 20, SoftBytes = 64L << 20, SoftSeconds = 60 },
+        new() { HardBytes = 32L << 20, SoftBytes = 8L << 20, SoftSeconds = 60 },
+    ];
+    /// <summary>notify-keyspace-events as KeyspaceEvents class bits.</summary>
+    public int NotifyKeyspaceEvents;
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
     public readonly List<(string From, string To)> RenamedCommands = new();
@@ -146,6 +155,25 @@ public sealed class ServerConfig
         r.Integer("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v);
         r.Bool("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v);
         r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
+        r.Add(new ConfigEntry
+        {
+            Name = "client-output-buffer-limit", MultiArg = true,
+            Get = () => Networking.OutputBufferLimits.Format(ClientOutputBufferLimits),
+            Set = args => Networking.OutputBufferLimits.Parse(args, ClientOutputBufferLimits),
+        });
+        r.Add(new ConfigEntry
+        {
+            Name = "notify-keyspace-events",
+            Get = () => KeyspaceEvents.Format(NotifyKeyspaceEvents),
+            Set = args =>
+            {
+                if (args.Length != 1) return "wrong number of arguments";
+                int flags = KeyspaceEvents.Parse(args[0]);
+                if (flags < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                NotifyKeyspaceEvents = flags;
+                return null;
+            },
+        });
         r.Integer("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v);
         r.Integer("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v, aliases: "zset-max-ziplist-entries");
         r.Integer("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");

@@ -30,6 +30,7 @@ public sealed class Db
         if (index < 0)
         {
             _server.Stats.KeyspaceMisses++;
+            if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "keymiss");
             return null;
         }
         _server.Stats.KeyspaceHits++;
@@ -92,6 +93,7 @@ public sealed class Db
     {
         var key = StoredKey.Of(item);
         Main.Insert(item, KeyTable.HashKey(key));
+        if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
     }
 
     /// <summary>Puts <paramref name="item"/> under its key, replacing any value; the TTL is dropped unless kept.</summary>
@@ -103,6 +105,7 @@ public sealed class Db
         if (index < 0)
         {
             Main.Insert(item, hash);
+            if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
             return;
         }
         ReplaceAt(index, item, key, hash, keepTtl);
@@ -131,7 +134,11 @@ public sealed class Db
             }
         }
         var packed = PackedString.CreateForSet(key, value);
-        if (index < 0) Main.Insert(packed, hash);
+        if (index < 0)
+        {
+            Main.Insert(packed, hash);
+            if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
+        }
         else ReplaceAt(index, packed, key, hash, keepTtl);
     }
 
