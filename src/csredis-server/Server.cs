@@ -78,6 +78,8 @@ public sealed partial class RedisServer
     public readonly ServerConfig Config;
     public readonly EventLoop Loop = new();
     public readonly CommandTable Commands;
+    /// <summary>RDB save/load state and orchestration (INFO persistence reads its public fields).</summary>
+    public readonly Persistence.RdbPersistence Persistence;
     public Db[] Databases = null!;
     public readonly ServerStats Stats = new();
     public readonly string RunId = Common.RunId.New();
@@ -120,6 +122,7 @@ public sealed partial class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
+        Persistence = new Persistence.RdbPersistence(this);
     }
 
     public void OnKeyExpired(Db db, byte[] key) => KeyExpired?.Invoke(db, key);

@@ -17,6 +17,7 @@ public sealed class CommandTable
         StringCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 

@@ -10,7 +10,7 @@ public static class AcceptedDirectives
     {
         "unixsocket", "unixsocketperm", "supervised", "syslog-enabled", "syslog-ident", "syslog-facility",
         "crash-log-enabled", "crash-memcheck-enabled", "always-show-logo", "set-proc-title", "proc-title-template",
-        "locale-collate", "stop-writes-on-bgsave-error", "rdbcompression", "rdbchecksum",
+        "locale-collate",
         "sanitize-dump-payload", "rdb-del-sync-files", "replica-serve-stale-data", "replica-read-only",
         "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
         "repl-disable-tcp-nodelay", "replica-priority", "acllog-max-len", "lazyfree-lazy-eviction",

@@ -12,6 +12,8 @@ public sealed class Db
     /// <summary>Keys with a time to live: item shared with Main, payload = expiry in Unix ms.</summary>
     public KeyTable Expires = new(withPayload: true);
     public long AverageTtl;
+    /// <summary>Set while a point-in-time snapshot still needs entries of this database (see Persistence/Snapshot.cs).</summary>
+    public IKeyspaceWriteObserver? WriteObserver;
 
     public Db(RedisServer server, int id)
     {
@@ -44,7 +46,9 @@ public sealed class Db
         int hash = KeyTable.HashKey(key);
         int index = Main.Find(key, hash);
         if (index >= 0 && Expires.Count > 0 && ExpireIfNeeded(key, hash)) return null;
-        return index < 0 ? null : Main.ItemAt(index);
+        if (index < 0) return null;
+        WriteObserver?.BeforeEntryWrite(this, index);
+        return Main.ItemAt(index);
     }
 
     /// <summary>Existence without side effects on stats or LRU (but expired keys still count as missing).</summary>
@@ -61,7 +65,8 @@ public sealed class Db
     public void Add(object item)
     {
         var key = StoredKey.Of(item);
-        Main.Insert(item, KeyTable.HashKey(key));
+        int index = Main.Insert(item, KeyTable.HashKey(key));
+        WriteObserver?.AfterEntryInsert(this, index);
     }
 
     /// <summary>Puts <paramref name="item"/> under its key, replacing any value; the TTL is dropped unless kept.</summary>
@@ -72,9 +77,11 @@ public sealed class Db
         int index = Main.Find(key, hash);
         if (index < 0)
         {
-            Main.Insert(item, hash);
+            index = Main.Insert(item, hash);
+            WriteObserver?.AfterEntryInsert(this, index);
             return;
         }
+        WriteObserver?.BeforeEntryWrite(this, index);
         Main.SetItem(index, item);
         if (Expires.Count == 0) return;
         int e = Expires.Find(key, hash);
@@ -89,6 +96,7 @@ public sealed class Db
     public bool Delete(ReadOnlySpan<byte> key)
     {
         int hash = KeyTable.HashKey(key);
+        if (WriteObserver != null) NotifyBeforeWrite(key, hash);
         if (Main.Remove(key, hash) < 0) return false;
         if (Expires.Count > 0) Expires.Remove(key, hash);
         return true;
@@ -106,6 +114,7 @@ public sealed class Db
     public void SetExpire(ReadOnlySpan<byte> key, long whenMs)
     {
         int hash = KeyTable.HashKey(key);
+        if (WriteObserver != null) NotifyBeforeWrite(key, hash);
         int index = Expires.Find(key, hash);
         if (index < 0)
         {
@@ -116,7 +125,19 @@ public sealed class Db
         Expires.PayloadAt(index) = whenMs;
     }
 
-    public bool RemoveExpire(ReadOnlySpan<byte> key) => Expires.Count > 0 && Expires.Remove(key, KeyTable.HashKey(key)) >= 0;
+    public bool RemoveExpire(ReadOnlySpan<byte> key)
+    {
+        if (Expires.Count == 0) return false;
+        int hash = KeyTable.HashKey(key);
+        if (WriteObserver != null) NotifyBeforeWrite(key, hash);
+        return Expires.Remove(key, hash) >= 0;
+    }
+
+    void NotifyBeforeWrite(ReadOnlySpan<byte> key, int hash)
+    {
+        int index = Main.Find(key, hash);
+        if (index >= 0) WriteObserver?.BeforeEntryWrite(this, index);
+    }
 
     /// <summary>True when the key is logically expired; on a master it is deleted (and the deletion counted and propagated).</summary>
     bool ExpireIfNeeded(ReadOnlySpan<byte> key, int hash)
@@ -134,6 +155,7 @@ public sealed class Db
     public void DeleteExpired(ReadOnlySpan<byte> key, int hash)
     {
         var keyCopy = key.ToArray(); // the stored key goes away with the entry
+        if (WriteObserver != null) NotifyBeforeWrite(keyCopy, hash);
         Main.Remove(keyCopy, hash);
         Expires.Remove(keyCopy, hash);
         _server.Stats.ExpiredKeys++;
@@ -142,8 +164,21 @@ public sealed class Db
 
     public void Flush()
     {
+        WriteObserver?.BeforeFlush(this);
         Main = new KeyTable(withPayload: false);
         Expires = new KeyTable(withPayload: true);
         AverageTtl = 0;
     }
+}
+
+/// <summary>
+/// Told before an entry of a database is modified or removed, after a new entry is created, and
+/// before the whole database is dropped: a snapshot in progress takes the old version first.
+/// Entry indices are those of <see cref="Db.Main"/>.
+/// </summary>
+public interface IKeyspaceWriteObserver
+{
+    void BeforeEntryWrite(Db db, int index);
+    void AfterEntryInsert(Db db, int index);
+    void BeforeFlush(Db db);
 }
