@@ -138,8 +138,7 @@ public static partial class StringCommands
             if ((flags & SetFlags.Get) == 0) c.Reply.Null();
             return;
         }
-        var packed = PackedString.CreateForSet(key, value);
-        db.Set(packed, keepTtl: (flags & SetFlags.KeepTtl) != 0);
+        db.SetString(key, value, keepTtl: (flags & SetFlags.KeepTtl) != 0);
         c.Server.Dirty++;
         if (expireAt >= 0) db.SetExpire(key, expireAt);
         c.Server.SignalKeyChange(c, db, key, "set", expireAt >= 0);
@@ -182,7 +181,7 @@ public static partial class StringCommands
     /// <summary>Stores a string value, dropping any TTL (plain SET semantics), and signals the change.</summary>
     static void SetValue(Client c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        c.Db.Set(PackedString.CreateForSet(key, value));
+        c.Db.SetString(key, value);
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, c.Db, key, "set");
     }

@@ -81,6 +81,41 @@ public sealed class Db
             WriteObserver?.AfterEntryInsert(this, index);
             return;
         }
+        ReplaceAt(index, item, key, hash, keepTtl);
+    }
+
+    /// <summary>
+    /// SET semantics for a string: replaces any value (dropping the TTL unless kept). When the key
+    /// already holds a string of the same length and no snapshot needs the old bytes, the value is
+    /// overwritten in place: a steady stream of SETs then allocates nothing and leaves no garbage.
+    /// </summary>
+    public void SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl = false)
+    {
+        int hash = KeyTable.HashKey(key);
+        int index = Main.Find(key, hash);
+        if (index >= 0 && Main.ItemAt(index) is byte[] old && _server.SnapshotAllowsInPlaceWrite(old))
+        {
+            var oldValue = PackedString.MutableValue(old);
+            if (oldValue.Length == value.Length)
+            {
+                value.CopyTo(oldValue);
+                PackedString.SetEncoding(old, PackedString.EncodingForNewValue(value));
+                PackedString.SetLru(old, LruClock.Now);
+                if (!keepTtl && Expires.Count > 0) Expires.Remove(key, hash);
+                return;
+            }
+        }
+        var packed = PackedString.CreateForSet(key, value);
+        if (index < 0)
+        {
+            index = Main.Insert(packed, hash);
+            WriteObserver?.AfterEntryInsert(this, index);
+        }
+        else ReplaceAt(index, packed, key, hash, keepTtl);
+    }
+
+    void ReplaceAt(int index, object item, ReadOnlySpan<byte> key, int hash, bool keepTtl)
+    {
         WriteObserver?.BeforeEntryWrite(this, index);
         Main.SetItem(index, item);
         if (Expires.Count == 0) return;
