@@ -177,7 +177,7 @@ public static class PersistenceCommands
             hex[2 * i] = (byte)"0123456789abcdef"[digest[i] >> 4];
             hex[2 * i + 1] = (byte)"0123456789abcdef"[digest[i] & 15];
         }
-        c.Reply.Bulk(hex);
+        c.Reply.SimpleString(hex);
     }
 
     /// <summary>DEBUG DIGEST: one digest of the whole data set (40 zeros when it is empty).</summary>

@@ -32,6 +32,8 @@ public sealed class RdbCheck : IRdbVisitor
             output.WriteLine("--- RDB ERROR DETECTED ---");
             output.WriteLine($"[offset {(e.Offset >= 0 ? e.Offset : reader?.Offset ?? 0)}] {e.Message}");
             output.WriteLine($"[additional info] While doing: {parser.Doing}");
+            if (parser.CurrentKey != null)
+                output.WriteLine($"[additional info] Reading key '{Encoding.UTF8.GetString(parser.CurrentKey)}'");
             if (parser.CurrentType >= 0)
                 output.WriteLine($"[additional info] Reading type {parser.CurrentType} ({RdbFormat.TypeName((byte)parser.CurrentType)})");
             PrintInfo(output, parser);

@@ -152,9 +152,14 @@ public sealed class RdbPersistence
         try { sink = new FileSnapshotSink(temp, RdbPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Log.Warning($"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {Directory.GetCurrentDirectory()}) for saving: {ErrorText(e)}");
+            // Redis's child fails the same way after BGSAVE was accepted: the client hears "started",
+            // the failure shows in the log, INFO and the MISCONF guard.
+            Log.Notice($"Background saving started by pid {Environment.ProcessId} (fork-free snapshot thread)");
+            Log.Warning($"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {_server.Config.Dir}) for saving: {ErrorText(e)}");
+            Log.Warning("Background saving error");
             LastBgsaveOk = false;
-            return "ERR";
+            LastBgsaveTimeSec = 0;
+            return null;
         }
         _dirtyBeforeBgsave = _server.Dirty;
         var snapshot = new Snapshot(_server, sink, WritePreamble) { Completed = BackgroundSaveDone };

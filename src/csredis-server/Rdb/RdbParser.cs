@@ -24,6 +24,8 @@ public sealed class RdbParser
     /// <summary>Type byte of the value being read, or -1 between values.</summary>
     public int CurrentType = -1;
     public long KeysRead, Expires, AlreadyExpired;
+    /// <summary>Key of the value being read (error reports), or null.</summary>
+    public byte[]? CurrentKey;
     public bool VerifyChecksum = true;
     /// <summary>Keys whose expiry already passed are skipped (a master's load); a replica keeps them.</summary>
     public bool SkipExpired = true;
@@ -117,7 +119,9 @@ public sealed class RdbParser
             CurrentType = type;
             Doing = "read-key";
             var keyBytes = r.ReadString();
-            Doing = "read-value";
+            CurrentKey = keyBytes;
+            KeysRead++;
+            Doing = "read-object-value";
             object item;
             if (type == RdbFormat.TypeModulePreGa)
                 throw new RdbFormatException("Pre-release module format not supported", r.Offset);
@@ -127,7 +131,7 @@ public sealed class RdbParser
                 throw new RdbFormatException($"The RDB file contains module data I can't load: no matching module type '{ModuleTypeName(moduleId)}'", r.Offset);
             }
             item = RdbValues.ReadValue(r, type, keyBytes);
-            KeysRead++;
+            CurrentKey = null;
             if (expireMs != -1)
             {
                 Expires++;
