@@ -29,6 +29,7 @@ public sealed partial class RedisServer
         if (expireSet) handler(c, db, key, "expire");
     }
 
+    /// <summary>Call before the databases are emptied: WATCH needs to see which watched keys existed.</summary>
     public void SignalFlush(Client? c, int dbId) => Flushed?.Invoke(c, dbId);
 
     /// <summary>SWAPDB exchanged the contents of two databases (WATCH and blocked clients re-check their keys).</summary>

@@ -73,6 +73,15 @@ public sealed class Command
         return this;
     }
 
+    /// <summary>Adds one subcommand to a container that may already have others (families contribute to CLIENT).</summary>
+    public Command AddSubcommand(Command sub)
+    {
+        Subcommands ??= new Dictionary<string, Command>(StringComparer.OrdinalIgnoreCase);
+        sub.Parent = this;
+        Subcommands[sub.ShortNameOf(this)] = sub;
+        return this;
+    }
+
     string ShortNameOf(Command parent) => Name.StartsWith(parent.Name + "|", StringComparison.Ordinal) ? Name[(parent.Name.Length + 1)..] : Name;
 
     public Command? FindSubcommand(ReadOnlySpan<byte> name)

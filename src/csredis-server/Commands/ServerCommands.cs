@@ -27,21 +27,21 @@ public static partial class ServerCommands
     static void FlushDb(Client c)
     {
         if (!ParseFlushMode(c)) return;
+        c.Server.SignalFlush(c, c.Db.Id);
         c.Server.Dirty += c.Db.Count;
         c.Db.Flush();
-        c.Server.SignalFlush(c, c.Db.Id);
         c.Reply.Ok();
     }
 
     static void FlushAll(Client c)
     {
         if (!ParseFlushMode(c)) return;
+        c.Server.SignalFlush(c, -1);
         foreach (var db in c.Server.Databases)
         {
             c.Server.Dirty += db.Count;
             db.Flush();
         }
-        c.Server.SignalFlush(c, -1);
         c.Server.Dirty++;
         c.Reply.Ok();
     }

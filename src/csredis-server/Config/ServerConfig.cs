@@ -23,6 +23,7 @@ public sealed class ServerConfig
     public string DbFilename = "dump.rdb";
     public string Save = "3600 1 300 100 60 10000";
     public bool AppendOnly;
+    public bool RdbCompression = true, RdbChecksum = true, StopWritesOnBgsaveError = true;
     public long MaxClients = 10000;
     public long MaxMemory;
     public string MaxMemoryPolicy = "noeviction";
@@ -40,6 +41,18 @@ public sealed class ServerConfig
     public string LatencyTrackingPercentiles = "50 99 99.9";
     public long HashMaxListpackEntries = 512, HashMaxListpackValue = 64;
     public int ListMaxListpackSize = -2;
+    public long SetMaxIntsetEntries = 512;
+    public long ZsetMaxListpackEntries = 128;
+    public long ZsetMaxListpackValue = 64;
+    /// <summary>Indexed by Networking.ClientClass: normal, replica, pubsub.</summary>
+    public readonly Networking.OutputBufferLimit[] ClientOutputBufferLimits =
+    [
+        new() { HardBytes = 0, SoftBytes = 0, SoftSeconds = 0 },
+        new() { HardBytes = 256L << 20, SoftBytes = 64L << 20, SoftSeconds = 60 },
+        new() { HardBytes = 32L << 20, SoftBytes = 8L << 20, SoftSeconds = 60 },
+    ];
+    /// <summary>notify-keyspace-events as KeyspaceEvents class bits.</summary>
+    public int NotifyKeyspaceEvents;
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
     public readonly List<(string From, string To)> RenamedCommands = new();
@@ -120,6 +133,9 @@ public sealed class ServerConfig
                 return null;
             },
         });
+        r.Bool("rdbcompression", () => RdbCompression, v => RdbCompression = v);
+        r.Bool("rdbchecksum", () => RdbChecksum, v => RdbChecksum = v, immutable: true);
+        r.Bool("stop-writes-on-bgsave-error", () => StopWritesOnBgsaveError, v => StopWritesOnBgsaveError = v);
         r.Bool("appendonly", () => AppendOnly, v => AppendOnly = v);
         r.Integer("maxclients", 1, uint.MaxValue, () => MaxClients, v => MaxClients = v);
         r.Memory("maxmemory", 0, long.MaxValue, () => MaxMemory, v => { MaxMemory = v; Keyspace.PackedString.UpdateIntegerSharing(v, MaxMemoryPolicy); });
@@ -143,6 +159,28 @@ public sealed class ServerConfig
         r.Integer("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v);
         r.Bool("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v);
         r.Bool("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v);
+        r.Add(new ConfigEntry
+        {
+            Name = "client-output-buffer-limit", MultiArg = true,
+            Get = () => Networking.OutputBufferLimits.Format(ClientOutputBufferLimits),
+            Set = args => Networking.OutputBufferLimits.Parse(args, ClientOutputBufferLimits),
+        });
+        r.Add(new ConfigEntry
+        {
+            Name = "notify-keyspace-events",
+            Get = () => KeyspaceEvents.Format(NotifyKeyspaceEvents),
+            Set = args =>
+            {
+                if (args.Length != 1) return "wrong number of arguments";
+                int flags = KeyspaceEvents.Parse(args[0]);
+                if (flags < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                NotifyKeyspaceEvents = flags;
+                return null;
+            },
+        });
+        r.Integer("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v);
+        r.Integer("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v, aliases: "zset-max-ziplist-entries");
+        r.Integer("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");
         // Encoding thresholds live on the value types too, where every write reads them.
         r.Integer("hash-max-listpack-entries", 0, long.MaxValue, () => HashMaxListpackEntries,
             v => HashMaxListpackEntries = Keyspace.Types.HashObject.MaxListpackEntries = v, aliases: "hash-max-ziplist-entries");
