@@ -29,7 +29,7 @@ public sealed partial class SentinelState
     public readonly Dictionary<string, SentinelInstance> Masters = new();
     public bool Tilt;
     public long TiltStartTime;
-    long _previousTimerTime = Clock.MonotonicMs();
+    long _previousTimerTime = Clock.UnixMs();
     public string AnnounceIp = "";
     public int AnnouncePort;
     public bool DenyScriptsReconfig = true;
@@ -41,7 +41,8 @@ public sealed partial class SentinelState
 
     public SentinelState(RedisServer server) => _server = server;
 
-    long Now => Clock.MonotonicMs();
+    // Wall-clock milliseconds, as Redis's mstime(): 0 means "long ago"; TILT mode covers clock jumps.
+    long Now => Clock.UnixMs();
 
     /// <summary>Logs and publishes an event (Redis's sentinelEvent): "+sdown master mymaster 127.0.0.1 6379".</summary>
     /// <param name="details">False for events whose text is only <paramref name="extra"/> (+switch-master, +new-epoch...).</param>
@@ -123,7 +124,7 @@ public sealed partial class SentinelState
             cmd.OnClosed = reason => OnLinkClosed(ri, "cmd", reason);
             if (!cmd.Connect(ip, ri.Port)) { link.Command = null; return; }
             link.CommandConnectedAt = now;
-            link.ActivePingTime = 0;
+            // ActivePingTime survives reconnections: an instance is down since its oldest unanswered PING.
             Authenticate(ri, cmd);
             cmd.Send(null, "CLIENT", "SETNAME", ClientName("cmd"));
             SendPing(ri);

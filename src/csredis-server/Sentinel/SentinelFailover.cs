@@ -350,12 +350,12 @@ public sealed partial class SentinelState
 
     static bool MasterLooksSane(SentinelInstance master) =>
         master.Is(InstanceFlags.Master) && master.RoleReported == InstanceFlags.Master &&
-        !master.Is(InstanceFlags.SDown | InstanceFlags.ODown) && Clock.MonotonicMs() - master.InfoRefresh < InfoPeriod * 2;
+        !master.Is(InstanceFlags.SDown | InstanceFlags.ODown) && Clock.UnixMs() - master.InfoRefresh < InfoPeriod * 2;
 
     static bool NoDownFor(SentinelInstance ri, long ms)
     {
         long mostRecent = Math.Max(ri.SDownSinceTime, ri.ODownSinceTime);
-        return mostRecent == 0 || Clock.MonotonicMs() - mostRecent > ms;
+        return mostRecent == 0 || Clock.UnixMs() - mostRecent > ms;
     }
 
     /// <summary>After a switch, the master entry moves to the new address; its replicas (and the old master) are re-learned.</summary>

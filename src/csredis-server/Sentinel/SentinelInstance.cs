@@ -107,9 +107,9 @@ public sealed class SentinelInstance
         Ip = ip;
         Port = port;
         Master = master;
-        Link.LastAvailTime = Link.LastPongTime = Clock.MonotonicMs();
+        Link.LastAvailTime = Link.LastPongTime = Clock.UnixMs();
         RoleReported = kind & (InstanceFlags.Master | InstanceFlags.Slave);
-        RoleReportedTime = Clock.MonotonicMs();
+        RoleReportedTime = Clock.UnixMs();
     }
 
     public bool Is(InstanceFlags f) => (Flags & f) != 0;
