@@ -357,7 +357,7 @@ public sealed partial class SentinelState
             !int.TryParse(token[6], out int masterPort) || !long.TryParse(token[7], out long masterConfigEpoch)) return;
         if (runId == MyId) return; // our own hello
         if (!Masters.TryGetValue(masterName, out var master)) return;
-        string name = ip + ":" + port;
+        // Redis 7 names sentinel instances by their run id.
         var si = master.Sentinels.Values.FirstOrDefault(s => s.RunId == runId && s.Ip == ip && s.Port == port);
         if (si == null)
         {
@@ -375,8 +375,8 @@ public sealed partial class SentinelState
                     other.Port = 0;
                 }
             }
-            si = new SentinelInstance(InstanceFlags.Sentinel, name, ip, port, master) { RunId = runId };
-            master.Sentinels[name] = si;
+            si = new SentinelInstance(InstanceFlags.Sentinel, runId, ip, port, master) { RunId = runId };
+            master.Sentinels[runId] = si;
             Event(LogLevel.Notice, "+sentinel", si);
             FlushConfig();
         }
@@ -503,6 +503,8 @@ public sealed partial class SentinelState
         string leader = reply.Elements[1].AsText();
         if (leader != "*")
         {
+            if (s.LeaderEpoch != reply.Elements[2].Integer)
+                Log.Warning($"{s.Name} voted for {leader} {reply.Elements[2].Integer}");
             s.Leader = leader;
             s.LeaderEpoch = reply.Elements[2].Integer;
         }

@@ -134,7 +134,7 @@ public sealed partial class SentinelState
             {
                 var m = Master(a[1]); if (m == null) return noMaster;
                 if (!int.TryParse(a[3], out int port)) return "Invalid port number";
-                string name = a[2] + ":" + port;
+                string name = a.Length == 5 ? a[4] : a[2] + ":" + port;
                 var si = new SentinelInstance(InstanceFlags.Sentinel, name, a[2], port, m) { RunId = a.Length == 5 ? a[4] : null };
                 m.Sentinels.TryAdd(name, si);
                 return null;
