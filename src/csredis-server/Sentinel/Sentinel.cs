@@ -237,7 +237,8 @@ public sealed partial class SentinelState
         var master = ri.Is(InstanceFlags.Master) ? ri : ri.Master!;
         string ip = AnnounceIp.Length > 0 ? AnnounceIp : LocalAddressFor(ri);
         int port = AnnouncePort > 0 ? AnnouncePort : _server.Config.Port;
-        string payload = string.Join(',', ip, port, MyId, CurrentEpoch, master.Name, master.Ip, master.Port, master.ConfigEpoch);
+        var (masterIp, masterPort) = master.CurrentAddress;
+        string payload = string.Join(',', ip, port, MyId, CurrentEpoch, master.Name, masterIp, masterPort, master.ConfigEpoch);
         ri.Link.Command?.Send(reply => { if (reply.Type != RespType.Error) ri.LastHelloTime = Now; }, "PUBLISH", HelloChannel, payload);
         ri.LastHelloTime = Now; // don't flood while the reply is pending
     }

@@ -165,10 +165,10 @@ public static class SentinelCommands
             return;
         }
         // During a failover, once the replica is promoted, clients are sent to it already.
-        var target = m.Is(InstanceFlags.FailoverInProgress) && m.PromotedSlave != null && m.FailoverState >= FailoverState.ReconfSlaves ? m.PromotedSlave : m;
+        var (ip, port) = m.CurrentAddress;
         c.Reply.ArrayHeader(2);
-        c.Reply.Bulk(target.Ip);
-        c.Reply.Bulk(target.Port.ToString(CultureInfo.InvariantCulture));
+        c.Reply.Bulk(ip);
+        c.Reply.Bulk(port.ToString(CultureInfo.InvariantCulture));
     }
 
     static void Reset(Client c)

@@ -191,8 +191,8 @@ public sealed partial class SentinelState
         if (AnnounceHostnames) r.RewriteLine("sentinel announce-hostnames", "sentinel announce-hostnames yes", force: true);
         foreach (var m in Masters.Values)
         {
-            // During a failover the master entry still has the old address: Redis writes the promoted one once it switched.
-            r.RewriteLine("sentinel monitor", $"sentinel monitor {m.Name} {m.Ip} {m.Port} {m.Quorum}", force: true);
+            var (ip, port) = m.CurrentAddress;
+            r.RewriteLine("sentinel monitor", $"sentinel monitor {m.Name} {ip} {port} {m.Quorum}", force: true);
             if (m.DownAfterMs != DefaultDownAfter)
                 r.RewriteLine("sentinel down-after-milliseconds", $"sentinel down-after-milliseconds {m.Name} {m.DownAfterMs}", force: true);
             if (m.FailoverTimeout != DefaultFailoverTimeout)
@@ -214,7 +214,7 @@ public sealed partial class SentinelState
             foreach (var s in m.Slaves.Values)
             {
                 // The promoted replica is the master now, not a known replica of it.
-                if (s.Ip == m.Ip && s.Port == m.Port) continue;
+                if (s.Ip == ip && s.Port == port) continue;
                 r.RewriteLine("sentinel known-replica", $"sentinel known-replica {m.Name} {s.Ip} {s.Port}", force: true);
             }
             foreach (var s in m.Sentinels.Values)

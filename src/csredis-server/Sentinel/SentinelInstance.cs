@@ -113,6 +113,16 @@ public sealed class SentinelInstance
     }
 
     public bool Is(InstanceFlags f) => (Flags & f) != 0;
+
+    /// <summary>
+    /// Where a master is now (Redis's sentinelGetCurrentMasterAddress): once a failover has promoted the
+    /// replica, its address, even before the master entry is switched. Hellos, the config file and
+    /// GET-MASTER-ADDR-BY-NAME must all agree on it, or other sentinels adopt the new epoch with the old address.
+    /// </summary>
+    public (string Ip, int Port) CurrentAddress =>
+        Is(InstanceFlags.FailoverInProgress) && PromotedSlave != null && FailoverState >= FailoverState.ReconfSlaves
+            ? (PromotedSlave.Ip, PromotedSlave.Port)
+            : (Ip, Port);
     public string Address => Ip + ":" + Port;
 
     public string TypeName => Is(InstanceFlags.Master) ? "master" : Is(InstanceFlags.Slave) ? "slave" : "sentinel";
