@@ -106,9 +106,16 @@ public sealed partial class RedisServer
     public bool ShutdownRequested;
     public string ShutdownReason = "";
 
+    /// <summary>CLIENT PAUSE state: until when, and whether only writes (and may-replicate commands) are held.</summary>
     public bool ClientsPaused;
     public long PauseEndMs;
     public bool PauseWritesOnly;
+    long _pauseTimer;
+    bool _resumePostponed;
+    readonly List<Client> _postponed = new();
+
+    /// <summary>Set by transactions: whether EXEC would run a write (an EXEC is then held by CLIENT PAUSE WRITE).</summary>
+    public Func<Client, bool>? MultiQueueHasWrites;
 
     /// <summary>Raised when a key is removed because its time to live passed (WATCH, notifications and replication subscribe).</summary>
     public event Action<Db, byte[]>? KeyExpired;
@@ -121,6 +128,7 @@ public sealed partial class RedisServer
         Databases = new Db[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
+        CommandFilters.Add(HoldIfPaused);
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
     }
 
@@ -230,6 +238,7 @@ public sealed partial class RedisServer
 
     void BeforeSleep()
     {
+        if (_resumePostponed) ResumePostponed();
         // Replies are sent here, once per loop iteration, so a pipeline of commands costs one send().
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -412,7 +421,8 @@ public sealed partial class RedisServer
 
     void DatabasesCron()
     {
-        if (!IsReplica) ActiveExpire.Cycle(this);
+        // Keys do not expire while clients are paused: the dataset must stay as the pause found it.
+        if (!IsReplica && !ClientsPaused) ActiveExpire.Cycle(this);
         foreach (var db in Databases)
         {
             db.Main.ShrinkIfSparse();
@@ -426,14 +436,76 @@ public sealed partial class RedisServer
         }
     }
 
-    public bool PauseBlocks(Client c) =>
-        (c.Flags & (ClientFlags.Master | ClientFlags.Replica)) == 0 && !PauseWritesOnly;
+    /// <summary>CLIENT PAUSE: the later end time and the stricter mode win over a pause in progress.</summary>
+    public void PauseClients(long endMs, bool writesOnly)
+    {
+        if (ClientsPaused)
+        {
+            PauseEndMs = Math.Max(PauseEndMs, endMs);
+            PauseWritesOnly &= writesOnly;
+        }
+        else
+        {
+            PauseEndMs = endMs;
+            PauseWritesOnly = writesOnly;
+            ClientsPaused = true;
+        }
+        if (_pauseTimer != 0) Loop.RemoveTimer(_pauseTimer);
+        _pauseTimer = Loop.AddTimer(Math.Max(0, PauseEndMs - Clock.UnixMs()), () =>
+        {
+            _pauseTimer = 0;
+            if (ClientsPaused && Clock.UnixMs() >= PauseEndMs) Unpause();
+            else if (ClientsPaused) return Math.Max(1, PauseEndMs - Clock.UnixMs());
+            return -1;
+        });
+    }
 
+    /// <summary>Ends the pause; held commands run before the loop next sleeps (not inside the current command).</summary>
     public void Unpause()
     {
         ClientsPaused = false;
-        foreach (var c in Clients.Values.ToArray())
-            if (c.QueryLength > 0 && !c.IsClosing) c.ProcessInputBuffer();
+        if (_pauseTimer != 0)
+        {
+            Loop.RemoveTimer(_pauseTimer);
+            _pauseTimer = 0;
+        }
+        _resumePostponed = true;
+    }
+
+    /// <summary>
+    /// Command filter of CLIENT PAUSE: replicas and the master link are never held; in WRITE mode
+    /// only writes and may-replicate commands are (also when sent inside MULTI, as Redis does), and an
+    /// EXEC whose queue holds a write.
+    /// A held command is copied aside and the client stops reading until the pause ends.
+    /// </summary>
+    bool HoldIfPaused(Client c, Command cmd)
+    {
+        if (!ClientsPaused || (c.Flags & (ClientFlags.Replica | ClientFlags.Master)) != 0) return true;
+        bool isExec = cmd.Name == "exec";
+        bool mayReplicate = cmd.Is(CommandFlags.Write | CommandFlags.MayReplicate)
+            || (isExec && MultiQueueHasWrites != null && MultiQueueHasWrites(c));
+        if (PauseWritesOnly && !mayReplicate) return true;
+        c.Postponed = (cmd, c.CopyArgs());
+        c.Flags |= ClientFlags.Blocked;
+        _postponed.Add(c);
+        return false;
+    }
+
+    void ResumePostponed()
+    {
+        _resumePostponed = false;
+        var held = _postponed.ToArray();
+        _postponed.Clear();
+        foreach (var c in held)
+        {
+            if (c.IsClosing || c.Postponed == null) continue;
+            var (_, args) = c.Postponed.Value;
+            c.Postponed = null;
+            c.Flags &= ~ClientFlags.Blocked;
+            c.RunCommand(args: args);
+            // Whatever the client pipelined behind the held command runs now too.
+            c.ProcessInputBuffer();
+        }
     }
 
     /// <summary>Hooks run at shutdown before the process exits (final snapshot, pid file); false aborts.</summary>

@@ -73,6 +73,14 @@ public sealed class Command
         return this;
     }
 
+    /// <summary>Adds a subcommand to an existing container (a feature extending CLIENT, CONFIG...).</summary>
+    public void AddSubcommand(Command sub)
+    {
+        Subcommands ??= new Dictionary<string, Command>(StringComparer.OrdinalIgnoreCase);
+        sub.Parent = this;
+        Subcommands[sub.ShortNameOf(this)] = sub;
+    }
+
     string ShortNameOf(Command parent) => Name.StartsWith(parent.Name + "|", StringComparison.Ordinal) ? Name[(parent.Name.Length + 1)..] : Name;
 
     public Command? FindSubcommand(ReadOnlySpan<byte> name)

@@ -19,6 +19,7 @@ public sealed class CommandTable
         ServerCommands.Register(table);
         ConfigCommands.Register(table);
         InfoCommand.Register(table);
+        ClientCommands.Register(table);
         return table;
     }
 
