@@ -20,6 +20,7 @@ public sealed class CommandTable
         ConfigCommands.Register(table);
         InfoCommand.Register(table);
         ClientCommands.Register(table);
+        CommandCommands.Register(table);
         return table;
     }
 

@@ -19,7 +19,7 @@ public static class ConfigCommands
         var admin = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
         t.Add(new Command { Name = "config", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "server", Categories = ["slow"], Since = "2.0.0" }.WithSubcommands(
             new Command { Name = "config|get", Arity = -3, Flags = admin, Handler = Get, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
-            new Command { Name = "config|set", Arity = -4, Flags = admin | CommandFlags.MayReplicate, Handler = Set, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
+            new Command { Name = "config|set", Arity = -4, Flags = admin, Handler = Set, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
             new Command { Name = "config|resetstat", Arity = 2, Flags = admin, Handler = ResetStat, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
             new Command { Name = "config|rewrite", Arity = 2, Flags = admin, Handler = Rewrite, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.8.0" },
             new Command { Name = "config|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = Help, Group = "server", Categories = ["slow"], Since = "5.0.0" }));
