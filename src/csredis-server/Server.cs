@@ -129,6 +129,7 @@ public sealed partial class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
         CommandFilters.Add(HoldIfPaused);
+        InitDiagnostics();
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
     }
 

@@ -21,6 +21,8 @@ public sealed class CommandTable
         InfoCommand.Register(table);
         ClientCommands.Register(table);
         CommandCommands.Register(table);
+        DiagnosticCommands.Register(table);
+        MemoryCommands.Register(table);
         return table;
     }
 

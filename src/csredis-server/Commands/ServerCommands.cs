@@ -11,6 +11,7 @@ public static partial class ServerCommands
         t.Add(new Command { Name = "dbsize", Arity = 1, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => c.Reply.Integer(c.Db.Count), Group = "server", Categories = ["keyspace", "read", "fast"] });
         t.Add(new Command { Name = "flushdb", Arity = -1, Flags = CommandFlags.Write, Handler = FlushDb, Group = "server", Categories = ["keyspace", "write", "slow", "dangerous"] });
         t.Add(new Command { Name = "flushall", Arity = -1, Flags = CommandFlags.Write, Handler = FlushAll, Group = "server", Categories = ["keyspace", "write", "slow", "dangerous"] });
+        t.Add(new Command { Name = "lastsave", Arity = 1, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Handler = c => c.Reply.Integer(c.Server.Persistence.LastSaveUnixSeconds), Group = "server", Categories = ["admin", "fast", "dangerous"], Since = "1.0.0" });
         t.Add(new Command { Name = "time", Arity = 1, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Handler = Time, Group = "server", Categories = ["fast"] });
         t.Add(new Command { Name = "shutdown", Arity = -1, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.NoMulti | CommandFlags.AllowBusy, Handler = Shutdown, Group = "server", Categories = ["admin", "slow", "dangerous"] });
     }
