@@ -66,6 +66,8 @@ static class ServerMain
         Log.File = config.LogFile;
 
         if (config.Daemonize && !Daemon.Detach(args)) return 1;
+        // A daemon always gets a pid file, /var/run/redis.pid unless one is configured (as Redis).
+        if (config.Daemonize && config.PidFile.Length == 0) config.PidFile = "/var/run/redis.pid";
 
         int pid = Environment.ProcessId;
         Log.Warning("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");

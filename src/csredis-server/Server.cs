@@ -373,7 +373,9 @@ public sealed partial class RedisServer
                         Log.Warning("You insist... exiting now.");
                         Environment.Exit(1);
                     }
-                    Log.Warning($"Received {name} scheduling shutdown...");
+                    // Redis logs this from its signal handler, hence the "signal-handler (unix time)" prefix.
+                    if (Log.Enabled(LogLevel.Warning))
+                        Log.Raw($"{Environment.ProcessId}:signal-handler ({Clock.UnixMs() / 1000}) Received {name} scheduling shutdown...\n");
                     ShutdownRequested = true;
                 });
             }));
