@@ -129,6 +129,8 @@ public sealed partial class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
         CommandFilters.Add(HoldIfPaused);
+        Config.Registry.Find("port")!.ApplyChange = () => Rebind("Unable to listen on this port");
+        Config.Registry.Find("bind")!.ApplyChange = () => Rebind("Failed to bind to specified addresses.");
         InitDiagnostics();
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
     }
@@ -138,28 +140,85 @@ public sealed partial class RedisServer
     /// <summary>Binds every configured address; returns false (after logging as Redis does) when one fails.</summary>
     public bool Listen()
     {
-        foreach (var spec in Config.Bind)
+        var opened = OpenListeners(Config.Bind, Config.Port, out string? error, out string? failedAddress);
+        if (opened == null)
+        {
+            Log.Warning($"Warning: Could not create server TCP listening socket {failedAddress}:{Config.Port}: {error}");
+            Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
+            return false;
+        }
+        UseListeners(opened);
+        return true;
+    }
+
+    /// <summary>Opens a listening socket per address ("-addr": skipped if unavailable); null (nothing left open) on failure.</summary>
+    List<(Listener Listener, string Address)>? OpenListeners(string[] bind, int port, out string? error, out string? failedAddress)
+    {
+        var opened = new List<(Listener, string)>();
+        error = failedAddress = null;
+        foreach (var spec in bind)
         {
             bool optional = spec.StartsWith('-');
             string address = optional ? spec[1..] : spec;
             try
             {
-                int fd = Sockets.Listen(address, Config.Port, Config.TcpBacklog);
-                var listener = new Listener(this, fd);
-                _listeners.Add(listener);
-                Loop.AddFileEvent(fd, Libc.EPOLLIN, listener);
-                BoundAddresses.Add((address, Config.Port));
+                int fd = Sockets.Listen(address, port, Config.TcpBacklog);
+                opened.Add((new Listener(this, fd), address));
             }
             catch (System.Net.Sockets.SocketException e)
             {
-                if (optional && (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
-                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported)) continue;
-                Log.Warning($"Warning: Could not create server TCP listening socket {address}:{Config.Port}: {e.Message}");
-                Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
-                return false;
+                // Sockets.Listen reports the raw errno: 99 EADDRNOTAVAIL, 97 EAFNOSUPPORT.
+                bool unavailable = e.NativeErrorCode is 99 or 97 || e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
+                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported;
+                if (optional && unavailable) continue;
+                foreach (var (l, _) in opened) Libc.close(l.Fd);
+                error = "bind: " + Marshal.GetPInvokeErrorMessage(e.NativeErrorCode);
+                failedAddress = address;
+                return null;
             }
         }
-        return true;
+        return opened;
+    }
+
+    void UseListeners(List<(Listener Listener, string Address)> opened)
+    {
+        foreach (var old in _listeners)
+        {
+            Loop.RemoveFileEvent(old.Fd);
+            Libc.close(old.Fd);
+        }
+        _listeners.Clear();
+        BoundAddresses.Clear();
+        foreach (var (listener, address) in opened)
+        {
+            _listeners.Add(listener);
+            Loop.AddFileEvent(listener.Fd, Libc.EPOLLIN, listener);
+            BoundAddresses.Add((address, Config.Port));
+        }
+    }
+
+
+    /// <summary>CONFIG SET port/bind: the new sockets are opened before the old ones close, so a failure changes nothing.</summary>
+    public string? Rebind(string errorText)
+    {
+        // Like Redis, the old sockets close first (the same address may be bound again), and
+        // are opened again when the new set fails.
+        var previous = BoundAddresses.ToArray();
+        UseListeners([]);
+        var opened = OpenListeners(Config.Bind, Config.Port, out _, out _);
+        if (opened != null)
+        {
+            UseListeners(opened);
+            return null;
+        }
+        var restored = new List<(Listener, string)>();
+        foreach (var (address, port) in previous)
+        {
+            try { restored.Add((new Listener(this, Sockets.Listen(address, port, Config.TcpBacklog)), address)); }
+            catch (System.Net.Sockets.SocketException) { Log.Warning($"Failed to restore listening socket {address}:{port}"); }
+        }
+        UseListeners(restored);
+        return errorText;
     }
 
     public void AcceptClient(int fd)
@@ -210,7 +269,7 @@ public sealed partial class RedisServer
         "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
         "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
         "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-        "4) Set up an authentication password for the default user. " +
+        "4) Setup a an authentication password for the default user. " +
         "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
     public void FreeClient(Client client)

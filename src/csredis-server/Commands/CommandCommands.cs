@@ -29,7 +29,7 @@ public static class CommandCommands
 
     static IEnumerable<Command> WithSubcommands(RedisServer s)
     {
-        foreach (var cmd in s.Commands.All)
+        foreach (var cmd in s.Commands.Callable)
         {
             yield return cmd;
             if (cmd.Subcommands != null) foreach (var sub in cmd.Subcommands.Values) yield return sub;
@@ -40,19 +40,19 @@ public static class CommandCommands
     static Command? Lookup(RedisServer s, string name)
     {
         int bar = name.IndexOf('|');
-        if (bar < 0) return s.Commands.FindOriginal(name);
-        var parent = s.Commands.FindOriginal(name[..bar]);
+        if (bar < 0) return s.Commands.Find(Encoding.UTF8.GetBytes(name));
+        var parent = s.Commands.Find(Encoding.UTF8.GetBytes(name[..bar]));
         return parent?.FindSubcommand(Encoding.UTF8.GetBytes(name[(bar + 1)..]));
     }
 
     static void All(Client c)
     {
-        var commands = c.Server.Commands.All.ToArray();
+        var commands = c.Server.Commands.Callable.ToArray();
         c.Reply.ArrayHeader(commands.Length);
         foreach (var cmd in commands) WriteInfo(c.Reply, cmd);
     }
 
-    static void Count(Client c) => c.Reply.Integer(c.Server.Commands.Count);
+    static void Count(Client c) => c.Reply.Integer(c.Server.Commands.CallableCount);
 
     static void Info(Client c)
     {
@@ -146,7 +146,7 @@ public static class CommandCommands
     static void Docs(Client c)
     {
         var selected = new List<Command>();
-        if (c.Argc == 2) selected.AddRange(c.Server.Commands.All);
+        if (c.Argc == 2) selected.AddRange(c.Server.Commands.Callable);
         else
             for (int j = 2; j < c.Argc; j++)
             {
@@ -221,7 +221,7 @@ public static class CommandCommands
 
     static void GetKeys(Client c, bool withFlags)
     {
-        var cmd = c.Server.Commands.FindOriginal(c.ArgString(2));
+        var cmd = c.Server.Commands.Find(c.Arg(2));
         if (cmd == null)
         {
             c.Error("ERR Invalid command specified"u8);

@@ -34,6 +34,9 @@ public sealed class CommandTable
 
     public IEnumerable<Command> All => _original.Values;
     public int Count => _original.Count;
+    /// <summary>The commands clients can call now (renamed ones once, disabled ones not): what COMMAND and INFO list.</summary>
+    public IEnumerable<Command> Callable => _byName.Values.Distinct();
+    public int CallableCount => _byName.Count;
 
     public Command? Find(ReadOnlySpan<byte> name)
     {

@@ -110,6 +110,16 @@ public static class ConfigCommands
             c.Error($"ERR CONFIG SET failed (possibly related to argument '{givenName}') - {error}");
             return;
         }
+        foreach (var (entry, _, _, givenName) in changes)
+        {
+            string? error = entry.ApplyChange?.Invoke();
+            if (error == null) continue;
+            // Roll back every value, then let each effect follow its old value again.
+            foreach (var change in changes) change.Entry.Set(SplitValue(change.Entry, change.OldValue));
+            foreach (var change in changes) change.Entry.ApplyChange?.Invoke();
+            c.Error($"ERR CONFIG SET failed (possibly related to argument '{givenName}') - {error}");
+            return;
+        }
         foreach (var change in changes)
             if (change.Entry.Accepted) Log.Warning(AcceptedDirectives.Warning(change.Entry.Name));
         c.Server.OnConfigChanged();

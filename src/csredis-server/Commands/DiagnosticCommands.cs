@@ -149,7 +149,7 @@ public static class DiagnosticCommands
     static void LatencyHistogramCommand(Client c)
     {
         var selected = new List<Command>();
-        foreach (var cmd in c.Server.Commands.All)
+        foreach (var cmd in c.Server.Commands.Callable)
         {
             selected.Add(cmd);
             if (cmd.Subcommands != null) selected.AddRange(cmd.Subcommands.Values);

@@ -362,7 +362,7 @@ public static class InfoCommand
 
     static IEnumerable<Command> CommandsWithSubcommands(RedisServer s)
     {
-        foreach (var cmd in s.Commands.All)
+        foreach (var cmd in s.Commands.Callable)
         {
             yield return cmd;
             if (cmd.Subcommands != null) foreach (var sub in cmd.Subcommands.Values) yield return sub;

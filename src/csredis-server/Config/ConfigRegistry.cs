@@ -34,6 +34,12 @@ public sealed class ConfigEntry
 
     public bool IsDefault => Get() == DefaultValue;
 
+    /// <summary>
+    /// Run by CONFIG SET after every value of the command is set: makes the change take effect
+    /// (rebinding sockets...). An error text makes CONFIG SET restore all old values.
+    /// </summary>
+    public Func<string?>? ApplyChange { get; set; }
+
     public IReadOnlyList<string> LinesForRewrite() => RewriteLines?.Invoke(Get()) ?? [Get()];
 
     /// <summary>The lines the default value would be written as: a line among them is written only if already in the file.</summary>

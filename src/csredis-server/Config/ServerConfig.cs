@@ -49,10 +49,10 @@ public sealed class ServerConfig
     public ServerConfig()
     {
         var r = Registry;
-        r.Integer("port", 0, 65535, () => Port, v => Port = (int)v, immutable: true);
+        r.Integer("port", 0, 65535, () => Port, v => Port = (int)v);
         r.Add(new ConfigEntry
         {
-            Name = "bind", MultiArg = true, Immutable = true, Get = () => string.Join(' ', Bind),
+            Name = "bind", MultiArg = true, Get = () => string.Join(' ', Bind),
             AlwaysRewrite = false,
             Set = args => { Bind = args; return null; },
         });
