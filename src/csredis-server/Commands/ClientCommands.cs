@@ -21,7 +21,7 @@ public static class ClientCommands
             new Command { Name = "client|setname", Arity = 3, Flags = conn | CommandFlags.Sentinel, Handler = SetName, Group = "connection", Categories = slowConn, Since = "2.6.9" },
             new Command { Name = "client|getname", Arity = 2, Flags = conn | CommandFlags.Sentinel, Handler = GetName, Group = "connection", Categories = slowConn, Since = "2.6.9" },
             new Command { Name = "client|list", Arity = -2, Flags = admin | CommandFlags.Sentinel, Handler = List, Group = "connection", Categories = adminConn, Since = "2.4.0" },
-            new Command { Name = "client|info", Arity = 2, Flags = conn | CommandFlags.Sentinel, Handler = c => c.Reply.Bulk(c.InfoLine() + "\n"), Group = "connection", Categories = slowConn, Since = "6.2.0" },
+            new Command { Name = "client|info", Arity = 2, Flags = conn | CommandFlags.Sentinel, Handler = c => c.Reply.Verbatim(Encoding.UTF8.GetBytes(c.InfoLine() + "\n"), "txt"u8), Group = "connection", Categories = slowConn, Since = "6.2.0" },
             new Command { Name = "client|kill", Arity = -3, Flags = admin | CommandFlags.Sentinel, Handler = Kill, Group = "connection", Categories = adminConn, Since = "2.4.0" },
             new Command { Name = "client|pause", Arity = -3, Flags = admin | CommandFlags.Sentinel, Handler = Pause, Group = "connection", Categories = adminConn, Since = "2.9.50" },
             new Command { Name = "client|unpause", Arity = 2, Flags = admin | CommandFlags.Sentinel, Handler = Unpause, Group = "connection", Categories = adminConn, Since = "6.2.0" },
@@ -88,8 +88,7 @@ public static class ClientCommands
             text.Append(other.InfoLine()).Append('\n');
         }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        if (c.Protocol == 3) c.Reply.Verbatim(bytes, "txt"u8);
-        else c.Reply.Bulk(bytes);
+        c.Reply.Verbatim(bytes, "txt"u8);
     }
 
     static void Kill(Client c)

@@ -143,7 +143,7 @@ public static class DiagnosticCommands
             text = report.ToString();
         }
         var bytes = Encoding.UTF8.GetBytes(text);
-        if (c.Protocol == 3) c.Reply.Verbatim(bytes, "txt"u8); else c.Reply.Bulk(bytes);
+        c.Reply.Verbatim(bytes, "txt"u8);
     }
 
     static void LatencyHistogramCommand(Client c)

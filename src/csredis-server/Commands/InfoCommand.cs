@@ -35,8 +35,7 @@ public static class InfoCommand
         }
         string text = Generate(c.Server, wanted);
         var bytes = Encoding.UTF8.GetBytes(text);
-        if (c.Protocol == 3) c.Reply.Verbatim(bytes, "txt"u8);
-        else c.Reply.Bulk(bytes);
+        c.Reply.Verbatim(bytes, "txt"u8);
     }
 
     public static string Generate(RedisServer server, ICollection<string> sections)

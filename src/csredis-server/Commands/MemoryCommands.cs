@@ -137,7 +137,7 @@ public static class MemoryCommands
     static void Text(Client c, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        if (c.Protocol == 3) c.Reply.Verbatim(bytes, "txt"u8); else c.Reply.Bulk(bytes);
+        c.Reply.Verbatim(bytes, "txt"u8);
     }
 
     static readonly string[] MemoryHelp =
