@@ -13,7 +13,7 @@ static class ServerMain
     {
         if (args.Length >= 1 && (args[0] == "-v" || args[0] == "--version"))
         {
-            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc=libc bits=64 build=csredis");
+            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc={RedisServer.Allocator} bits={IntPtr.Size * 8} build={RedisServer.BuildId.Value}");
             return 0;
         }
         if (args.Length >= 1 && (args[0] == "-h" || args[0] == "--help"))

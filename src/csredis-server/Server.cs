@@ -470,7 +470,7 @@ public sealed partial class RedisServer
         List<Client>? idle = null;
         foreach (var c in Clients.Values)
         {
-            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
+            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Monitor | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
             if (CachedUnixMs - c.LastInteractionMs > limitMs) (idle ??= new()).Add(c);
         }
         if (idle == null) return;
