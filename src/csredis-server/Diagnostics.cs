@@ -31,6 +31,12 @@ public sealed partial class RedisServer
     {
         AfterCall += OnCommandExecuted;
         ClientClosing += c => Monitors.Remove(c);
+        // RESET ends MONITOR mode too.
+        ClientResetting += c =>
+        {
+            Monitors.Remove(c);
+            c.Flags &= ~ClientFlags.Monitor;
+        };
     }
 
     void OnCommandExecuted(Client c, Command cmd, long microseconds)

@@ -55,6 +55,12 @@ public sealed class ConfigRegistry
 
     public void Add(ConfigEntry entry)
     {
+        // A directive a feature implements wins over its accepted-only placeholder, whichever registers first.
+        if (_entries.TryGetValue(entry.Name, out var existing))
+        {
+            if (entry.Accepted && !existing.Accepted) return;
+            Remove(existing.Name);
+        }
         entry.DefaultValue = entry.Get();
         _entries[entry.Name] = entry;
         foreach (var alias in entry.Aliases) _entries[alias] = entry;
