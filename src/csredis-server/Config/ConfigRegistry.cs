@@ -119,7 +119,8 @@ public sealed class ConfigRegistry
             // Memory values are unsigned in Redis: a negative number is not a memory value.
             if (value < 0) return "argument must be a memory value";
         }
-        else if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
+        // Redis's string2ll: no '+', no leading zeros, no "-0", no spaces.
+        else if (!Common.Text.NumberParsing.TryParseInt64(System.Text.Encoding.UTF8.GetBytes(text), out value))
             return "argument couldn't be parsed into an integer";
         if (value < min || value > max) return $"argument must be between {min} and {max} inclusive";
         return null;
@@ -169,7 +170,8 @@ public sealed class ConfigRegistry
                 break;
             }
         }
-        if (digits.Length == 0 || !long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)) return false;
+        // Unsigned digits only, as strtoull after Redis's own sign check.
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
         try { bytes = checked(n * multiplier); }
         catch (OverflowException) { return false; }
         return true;
