@@ -210,10 +210,15 @@ public sealed class ServerConfig
     /// <summary>Applies configuration lines; throws ConfigException with Redis's reason on the first bad line.</summary>
     public void Apply(IEnumerable<ConfigLine> lines)
     {
+        bool savePointsSeen = false;
         foreach (var line in lines)
         {
             string name = line.Name;
             var args = line.Args[1..];
+            // Save points accumulate over "save" lines; the first replaces the defaults, save "" clears.
+            if (name == "save" && savePointsSeen && !(args.Length == 1 && args[0].Length == 0) && Save.Length > 0)
+                args = [.. Save.Split(' '), .. args];
+            if (name == "save") savePointsSeen = true;
             if (name == "rename-command")
             {
                 if (args.Length != 2) throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");
