@@ -131,15 +131,26 @@ public static class DiagnosticCommands
         {
             var report = new StringBuilder("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n");
             int n = 1;
+            bool commandEvents = false;
             foreach (var (name, ev) in s.LatencyEvents)
             {
                 double average = ev.Samples.Average(x => (double)x.Milliseconds);
                 double deviation = ev.Samples.Average(x => Math.Abs(x.Milliseconds - average));
-                long period = ev.Samples.Count > 1 ? (ev.Samples[^1].UnixSeconds - ev.Samples[0].UnixSeconds) / (ev.Samples.Count - 1) : 0;
+                double period = ev.Samples.Count > 1 ? (double)(ev.Samples[^1].UnixSeconds - ev.Samples[0].UnixSeconds) / (ev.Samples.Count - 1) : 0;
                 report.Append(CultureInfo.InvariantCulture,
-                    $"{n++}. {name}: {ev.Samples.Count} latency spikes (average {(long)average}ms, mean deviation {(long)deviation}ms, period {period} sec). Worst all time event {ev.MaxMilliseconds}ms.\n");
+                    $"{n++}. {name}: {ev.Samples.Count} latency spikes (average {(long)average}ms, mean deviation {(long)deviation}ms, period {period:0.00} sec). Worst all time event {ev.MaxMilliseconds}ms.\n");
+                commandEvents |= name is "command" or "fast-command";
             }
-            report.Append("\nI have no advice for you: look at which commands ran when the spikes happened (SLOWLOG GET).\n");
+            // The advice that applies to the events this server records (command execution).
+            report.Append("\nI have a few advices for you:\n\n");
+            long thresholdUs = s.Config.LatencyMonitorThreshold * 1000;
+            if (s.Config.SlowlogLogSlowerThan < 0 || s.Config.SlowlogLogSlowerThan > thresholdUs)
+                report.Append(CultureInfo.InvariantCulture, $"- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {thresholdUs}'.\n");
+            if (commandEvents)
+            {
+                report.Append("- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n");
+                report.Append("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n");
+            }
             text = report.ToString();
         }
         var bytes = Encoding.UTF8.GetBytes(text);
