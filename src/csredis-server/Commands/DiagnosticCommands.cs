@@ -21,6 +21,7 @@ public static class DiagnosticCommands
             new Command { Name = "latency|latest", Arity = 2, Flags = admin, Handler = LatencyLatest, Group = "server", Categories = adminCats, Since = "2.8.13" },
             new Command { Name = "latency|history", Arity = 3, Flags = admin, Handler = LatencyHistory, Group = "server", Categories = adminCats, Since = "2.8.13" },
             new Command { Name = "latency|reset", Arity = -2, Flags = admin, Handler = LatencyReset, Group = "server", Categories = adminCats, Since = "2.8.13" },
+            new Command { Name = "latency|graph", Arity = 3, Flags = admin, Handler = LatencyGraph, Group = "server", Categories = adminCats, Since = "2.8.13" },
             new Command { Name = "latency|doctor", Arity = 2, Flags = admin, Handler = LatencyDoctor, Group = "server", Categories = adminCats, Since = "2.8.13" },
             new Command { Name = "latency|histogram", Arity = -2, Flags = admin, Handler = LatencyHistogramCommand, Group = "server", Categories = adminCats, Since = "7.0.0" },
             new Command { Name = "latency|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = c => Help(c, LatencyHelp), Group = "server", Categories = ["slow"], Since = "2.8.13" }));
@@ -155,6 +156,81 @@ public static class DiagnosticCommands
         }
         var bytes = Encoding.UTF8.GetBytes(text);
         c.Reply.Verbatim(bytes, "txt"u8);
+    }
+
+    /// <summary>
+    /// LATENCY GRAPH: Redis's sparkline of an event's samples: 4 rows drawn with "_o#" (and '|'
+    /// below a peak), scaled between the lowest and highest sample, then each sample's age
+    /// ("12s", "3m", "1h", "2d") written vertically under it, 80 columns per block.
+    /// </summary>
+    static void LatencyGraph(Client c)
+    {
+        string name = c.ArgString(2);
+        if (!c.Server.LatencyEvents.TryGetValue(name, out var ev) || ev.Samples.Count == 0)
+        {
+            c.Error($"ERR No samples available for event '{name}'");
+            return;
+        }
+        long now = Common.Clock.UnixMs() / 1000;
+        var values = ev.Samples.Select(x => x.Milliseconds).ToArray();
+        var labels = ev.Samples.Select(x =>
+        {
+            long elapsed = now - x.UnixSeconds;
+            return elapsed < 60 ? $"{elapsed}s" : elapsed < 3600 ? $"{elapsed / 60}m" : elapsed < 86400 ? $"{elapsed / 3600}h" : $"{elapsed / 86400}d";
+        }).ToArray();
+        long min = values.Min(), max = values.Max();
+        var graph = new StringBuilder();
+        graph.Append(CultureInfo.InvariantCulture, $"{name} - high {max} ms, low {min} ms (all time high {ev.MaxMilliseconds} ms)\n");
+        graph.Append('-', 80).Append('\n');
+        const int columns = 80, rows = 4;
+        for (int offset = 0; offset < values.Length; offset += columns)
+            RenderSparkline(graph, values, labels, min, max, offset, Math.Min(columns, values.Length - offset), rows);
+        c.Reply.Verbatim(Encoding.UTF8.GetBytes(graph.ToString()), "txt"u8);
+    }
+
+    static void RenderSparkline(StringBuilder output, long[] values, string[] labels, long min, long max, int offset, int length, int rows)
+    {
+        const string fill = "_o#";
+        double range = max - min;
+        if (range == 0) range = 1;
+        int steps = fill.Length * rows;
+        var chars = new char[length];
+        for (int row = 0; ; row++)
+        {
+            bool more = false;
+            Array.Fill(chars, ' ');
+            for (int j = 0; j < length; j++)
+            {
+                double relative = values[offset + j] - min;
+                int step = (int)((int)(relative * steps) / range);
+                step = Math.Clamp(step, 0, steps - 1);
+                if (row < rows)
+                {
+                    int index = step - (rows - row - 1) * fill.Length;
+                    more = true;
+                    if (index >= 0 && index < fill.Length) chars[j] = fill[index];
+                    else if (index >= fill.Length) chars[j] = '|';
+                }
+                else if (row - rows < 1)
+                {
+                    // One blank line between the graph and the labels.
+                    more = true;
+                    break;
+                }
+                else
+                {
+                    string label = labels[offset + j];
+                    int labelChar = row - rows - 1;
+                    if (label.Length > labelChar)
+                    {
+                        more = true;
+                        chars[j] = label[labelChar];
+                    }
+                }
+            }
+            if (!more) break;
+            output.Append(chars).Append('\n');
+        }
     }
 
     static void LatencyHistogramCommand(Client c)
