@@ -435,6 +435,8 @@ public sealed partial class RedisServer
                     // Redis logs this from its signal handler, hence the "signal-handler (unix time)" prefix.
                     if (Log.Enabled(LogLevel.Warning))
                         Log.Raw($"{Environment.ProcessId}:signal-handler ({Clock.UnixMs() / 1000}) Received {name} scheduling shutdown...\n");
+                    string mode = ctx.Signal == PosixSignal.SIGINT ? Config.ShutdownOnSigint : Config.ShutdownOnSigterm;
+                    ShutdownSave = mode switch { "save" => true, "nosave" => false, _ => null };
                     ShutdownRequested = true;
                 });
             }));

@@ -37,6 +37,8 @@ public sealed class ServerConfig
     public long LatencyMonitorThreshold;
     public bool LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
     public bool LatencyTracking = true;
+    /// <summary>What SIGINT / SIGTERM do at shutdown: "default" (as the save points say), "save", "nosave", "now", "force".</summary>
+    public string ShutdownOnSigint = "default", ShutdownOnSigterm = "default";
     public string LatencyTrackingPercentiles = "50 99 99.9";
     public string ConfigFile = "";
     /// <summary>rename-command pairs, applied to the command table once at start-up.</summary>
@@ -137,6 +139,9 @@ public sealed class ServerConfig
         // Redis keeps an empty logfile line (log to stdout) where other empty strings mean "unset".
         r.Find("logfile")!.EmptyIsAbsent = false;
         r.Bool("latency-tracking", () => LatencyTracking, v => LatencyTracking = v);
+        string[] shutdownModes = ["default", "save", "nosave", "now", "force"];
+        r.Enum("shutdown-on-sigint", shutdownModes, () => ShutdownOnSigint, v => ShutdownOnSigint = v);
+        r.Enum("shutdown-on-sigterm", shutdownModes, () => ShutdownOnSigterm, v => ShutdownOnSigterm = v);
         r.Add(new ConfigEntry
         {
             Name = "latency-tracking-info-percentiles", MultiArg = true, Get = () => LatencyTrackingPercentiles,
