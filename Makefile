@@ -5,7 +5,7 @@ CONFIG ?= Release
 BINARIES := csredis-server csredis-cli csredis-sentinel
 PUBLISH_DIR := out
 
-.PHONY: all build run test test-deps bench clean $(BINARIES)
+.PHONY: all build run test test-deps bench demo clean $(BINARIES)
 
 all: $(BINARIES)
 
@@ -28,6 +28,10 @@ test: test-deps all
 
 bench: test-deps all
 	bench/compare.sh
+
+# The seeds' topology (1 master, 2 replicas, 3 sentinels) on loopback, then a failover as it happens.
+demo: all
+	scripts/demo.sh
 
 clean:
 	rm -rf $(PUBLISH_DIR) $(BINARIES) src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj

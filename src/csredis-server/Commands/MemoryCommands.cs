@@ -190,6 +190,10 @@ public static class MemoryCommands
             return;
         }
         if (c.Argc == 2 && c.ArgIs(1, "help"u8)) DiagnosticCommands.Help(c, DebugHelp);
+        // Persistence's subcommands: the data set digests and RELOAD.
+        else if (c.Argc == 2 && c.ArgIs(1, "digest"u8)) PersistenceCommands.DebugDigest(c);
+        else if (c.ArgIs(1, "digest-value"u8)) PersistenceCommands.DebugDigestValue(c);
+        else if (c.ArgIs(1, "reload"u8)) PersistenceCommands.DebugReload(c);
         else if (c.Argc == 3 && c.ArgIs(1, "sleep"u8))
         {
             // Redis blocks its whole event loop here; so do we (tests rely on exactly that).
