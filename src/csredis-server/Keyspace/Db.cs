@@ -32,6 +32,7 @@ public sealed class Db
         if (index < 0)
         {
             _server.Stats.KeyspaceMisses++;
+            if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "keymiss");
             return null;
         }
         _server.Stats.KeyspaceHits++;
@@ -40,8 +41,18 @@ public sealed class Db
         return item;
     }
 
-    /// <summary>Lookup before a write: expired keys vanish, no stats.</summary>
+    /// <summary>Lookup before a write: expired keys vanish, no stats; the LRU is updated as Redis's lookupKeyWrite does.</summary>
     public object? LookupWrite(ReadOnlySpan<byte> key)
+    {
+        var item = FindLive(key);
+        if (item != null) Touch(item);
+        return item;
+    }
+
+    /// <summary>Existence without side effects on stats or LRU (but expired keys still count as missing).</summary>
+    public bool Exists(ReadOnlySpan<byte> key) => FindLive(key) != null;
+
+    object? FindLive(ReadOnlySpan<byte> key)
     {
         int hash = KeyTable.HashKey(key);
         int index = Main.Find(key, hash);
@@ -51,14 +62,34 @@ public sealed class Db
         return Main.ItemAt(index);
     }
 
-    /// <summary>Existence without side effects on stats or LRU (but expired keys still count as missing).</summary>
-    public bool Exists(ReadOnlySpan<byte> key) => LookupWrite(key) != null;
+    /// <summary>True when the key's time has passed; on a master it is deleted now (Redis's expireIfNeeded).</summary>
+    public bool ExpireIfNeeded(ReadOnlySpan<byte> key) => Expires.Count > 0 && ExpireIfNeeded(key, KeyTable.HashKey(key));
 
-    public static void Touch(object item)
+    /// <summary>True when the key's time has passed, without deleting it (KEYS filters such keys out).</summary>
+    public bool KeyIsExpired(ReadOnlySpan<byte> key)
     {
-        uint now = LruClock.Now;
-        if (item is byte[] packed) PackedString.SetLru(packed, now);
-        else ((RedisObject)item).Lru = now;
+        if (Expires.Count == 0) return false;
+        int index = Expires.Find(key, KeyTable.HashKey(key));
+        return index >= 0 && Expires.PayloadAt(index) <= _server.CommandTimeMs;
+    }
+
+    /// <summary>SWAPDB: the two databases exchange their keyspaces; clients stay on their database number.</summary>
+    public void SwapContents(Db other)
+    {
+        (Main, other.Main) = (other.Main, Main);
+        (Expires, other.Expires) = (other.Expires, Expires);
+        (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
+    }
+
+    public static void Touch(object item) => SetAccessBits(item, LruClock.Touched(AccessBits(item)));
+
+    /// <summary>The LRU clock or LFU counter bits of a value (OBJECT IDLETIME / FREQ).</summary>
+    public static uint AccessBits(object item) => item is byte[] packed ? PackedString.Lru(packed) : ((RedisObject)item).Lru;
+
+    public static void SetAccessBits(object item, uint bits)
+    {
+        if (item is byte[] packed) PackedString.SetLru(packed, bits);
+        else ((RedisObject)item).Lru = bits;
     }
 
     /// <summary>Adds a key known to be absent (after a lookup said so).</summary>
@@ -67,6 +98,7 @@ public sealed class Db
         var key = StoredKey.Of(item);
         int index = Main.Insert(item, KeyTable.HashKey(key));
         WriteObserver?.AfterEntryInsert(this, index);
+        if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
     }
 
     /// <summary>Puts <paramref name="item"/> under its key, replacing any value; the TTL is dropped unless kept.</summary>
@@ -79,6 +111,7 @@ public sealed class Db
         {
             index = Main.Insert(item, hash);
             WriteObserver?.AfterEntryInsert(this, index);
+            if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
             return;
         }
         ReplaceAt(index, item, key, hash, keepTtl);
@@ -100,7 +133,8 @@ public sealed class Db
             {
                 value.CopyTo(oldValue);
                 PackedString.SetEncoding(old, PackedString.EncodingForNewValue(value));
-                PackedString.SetLru(old, LruClock.Now);
+                // Under LFU Redis carries the old access counter over to the new value.
+                if (!LruClock.Lfu) PackedString.SetLru(old, LruClock.Now);
                 if (!keepTtl && Expires.Count > 0) Expires.Remove(key, hash);
                 return;
             }
@@ -110,6 +144,7 @@ public sealed class Db
         {
             index = Main.Insert(packed, hash);
             WriteObserver?.AfterEntryInsert(this, index);
+            if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
         }
         else ReplaceAt(index, packed, key, hash, keepTtl);
     }
@@ -117,6 +152,7 @@ public sealed class Db
     void ReplaceAt(int index, object item, ReadOnlySpan<byte> key, int hash, bool keepTtl)
     {
         WriteObserver?.BeforeEntryWrite(this, index);
+        if (LruClock.Lfu) SetAccessBits(item, AccessBits(Main.ItemAt(index)));
         Main.SetItem(index, item);
         if (Expires.Count == 0) return;
         int e = Expires.Find(key, hash);
