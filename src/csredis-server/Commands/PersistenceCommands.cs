@@ -129,7 +129,7 @@ public static class PersistenceCommands
             c.Error("ERR DUMP payload version or checksum are wrong"u8);
             return;
         }
-        object item;
+        object? item;
         try
         {
             var bytes = payload[..^10].ToArray();
@@ -138,6 +138,7 @@ public static class PersistenceCommands
             if (!RdbFormat.IsObjectType(type) || type == RdbFormat.TypeModulePreGa || type == RdbFormat.TypeModule2)
                 throw new RdbFormatException("bad type", 0);
             item = RdbValues.ReadValue(reader, type, key);
+            if (item == null) throw new RdbFormatException("empty key", reader.Offset);
             if (!reader.AtEnd) throw new RdbFormatException("trailing bytes", reader.Offset);
         }
         catch (RdbFormatException)

@@ -40,6 +40,7 @@ public sealed class RdbPersistence
         _server = server;
         _status = server.Persistence;
         _status.CurrentCowSize = () => ActiveSnapshot?.CapturedBytes ?? 0;
+        RdbValues.Limits = () => (server.Config.SetMaxIntsetEntries, server.Config.ZsetMaxListpackEntries, server.Config.ZsetMaxListpackValue);
         server.Cron += Cron;
         server.CommandFilters.Add(DenyWritesAfterFailedSave);
         var previous = server.BeforeShutdown;

@@ -23,7 +23,7 @@ public sealed class RdbParser
     public string Doing = "start";
     /// <summary>Type byte of the value being read, or -1 between values.</summary>
     public int CurrentType = -1;
-    public long KeysRead, Expires, AlreadyExpired;
+    public long KeysRead, Expires, AlreadyExpired, EmptyKeysSkipped;
     /// <summary>Key of the value being read (error reports), or null.</summary>
     public byte[]? CurrentKey;
     public bool VerifyChecksum = true;
@@ -122,7 +122,7 @@ public sealed class RdbParser
             CurrentKey = keyBytes;
             KeysRead++;
             Doing = "read-object-value";
-            object item;
+            object? item;
             if (type == RdbFormat.TypeModulePreGa)
                 throw new RdbFormatException("Pre-release module format not supported", r.Offset);
             if (type == RdbFormat.TypeModule2)
@@ -132,6 +132,13 @@ public sealed class RdbParser
             }
             item = RdbValues.ReadValue(r, type, keyBytes);
             CurrentKey = null;
+            if (item == null)
+            {
+                EmptyKeysSkipped++;
+                expireMs = -1;
+                idleSeconds = -1;
+                continue;
+            }
             if (expireMs != -1)
             {
                 Expires++;

@@ -44,7 +44,8 @@ public static partial class RdbValues
     }
 
     /// <summary>Reads a value of RDB type <paramref name="type"/> stored under <paramref name="key"/>.</summary>
-    public static object ReadValue(RdbReader r, byte type, byte[] key)
+    /// <summary>Null for an empty collection, which Redis skips on load and RESTORE rejects.</summary>
+    public static object? ReadValue(RdbReader r, byte type, byte[] key)
     {
         if (type == RdbFormat.TypeString) return PackedString.CreateForSet(key, r.ReadString());
         return ReadObject(r, type, key);
