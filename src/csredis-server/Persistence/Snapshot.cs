@@ -41,7 +41,8 @@ public sealed class Snapshot : IKeyspaceWriteObserver
 
     sealed class DbState
     {
-        public required Db Db;
+        /// <summary>The database number these tables had when the snapshot started (SWAPDB may move them).</summary>
+        public required int Id;
         public KeyTable Main = null!, Expires = null!;
         public ulong[] Pending = null!;
         public int HighWater;
@@ -89,7 +90,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             if (db.Count == 0) continue;
             var state = new DbState
             {
-                Db = db, Main = db.Main, Expires = db.Expires, HighWater = db.Main.HighWater,
+                Id = db.Id, Main = db.Main, Expires = db.Expires, HighWater = db.Main.HighWater,
                 Keys = db.Count, ExpiresCount = db.Expires.Count, Attached = true,
             };
             // Every index below the high-water mark starts pending; free ones are skipped when met.
@@ -115,25 +116,41 @@ public sealed class Snapshot : IKeyspaceWriteObserver
 
     // ---- write hooks (loop thread) ----
 
-    public void BeforeEntryWrite(Db db, int index)
+    /// <summary>The state whose tables <paramref name="db"/> holds now (SWAPDB can move them to another database).</summary>
+    DbState? StateFor(Db db)
     {
         var s = _states[db.Id];
-        if (s == null || !s.Attached || !IsPending(s, index)) return;
+        if (s != null && s.Main == db.Main) return s.Attached ? s : null;
+        foreach (var other in _states)
+            if (other != null && other.Main == db.Main) return other.Attached ? other : null;
+        return null;
+    }
+
+    public void BeforeEntryWrite(Db db, int index)
+    {
+        var s = StateFor(db);
+        if (s == null || !IsPending(s, index)) return;
         Capture(s, index, byWrite: true);
     }
 
     public void AfterEntryInsert(Db db, int index)
     {
-        var s = _states[db.Id];
-        if (s != null && s.Attached && index < s.HighWater) ClearPending(s, index);
+        var s = StateFor(db);
+        if (s != null && index < s.HighWater) ClearPending(s, index);
     }
 
     public void BeforeFlush(Db db)
     {
         // The old tables stay with the snapshot; the database continues with fresh ones.
-        var s = _states[db.Id];
+        var s = StateFor(db);
         if (s != null) s.Attached = false;
         db.WriteObserver = null;
+    }
+
+    void StopObserving(DbState s)
+    {
+        foreach (var db in _server.Databases)
+            if (db.Main == s.Main && db.WriteObserver == this) db.WriteObserver = null;
     }
 
     void Capture(DbState s, int index, bool byWrite)
@@ -164,7 +181,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             bytes = encoded.Length;
         }
         if (byWrite) CapturedBytes += bytes;
-        if (s.Db.Id == _walkDb) _batch.Add(record);
+        if (s.Id == _walkDb) _batch.Add(record);
         else (s.Deferred ??= new()).Add(record);
     }
 
@@ -215,7 +232,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
     void FinishDb(int d)
     {
         var s = _states[d]!;
-        if (s.Attached && s.Db.WriteObserver == this) s.Db.WriteObserver = null;
+        if (s.Attached) StopObserving(s);
         s.Attached = false;
         s.Pending = [];
         s.HighWater = 0;
@@ -288,13 +305,9 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         if (_detached) return;
         _detached = true;
         if (_timerId != 0) { _server.Loop.RemoveTimer(_timerId); _timerId = 0; }
-        for (int d = 0; d < _states.Length; d++)
-        {
-            var s = _states[d];
-            if (s == null) continue;
-            if (s.Db.WriteObserver == this) s.Db.WriteObserver = null;
-            _states[d] = null;
-        }
+        foreach (var db in _server.Databases)
+            if (db.WriteObserver == this) db.WriteObserver = null;
+        Array.Clear(_states);
         if (_server.SnapshotsInProgress > 0) _server.SnapshotsInProgress--;
     }
 
