@@ -102,6 +102,8 @@ public class SnapshotConsistencyTests
             PersistenceKit.WaitFor(() => Interlocked.Read(ref sent) > 20_000 || writer.IsCompleted, TimeSpan.FromSeconds(30), "writer warm-up");
             Assert.False(writer.IsFaulted, writer.Exception?.ToString());
 
+            // DEBUG DIGEST of ~230k keys takes seconds while the writer competes for the loop.
+            c.Timeout = TimeSpan.FromSeconds(60);
             // One packet: the digest, the counter and BGSAVE run back to back in the server.
             c.SendRaw(RawClient.EncodeCommand("DEBUG", "DIGEST").Concat(RawClient.EncodeCommand("GET", "counter"))
                 .Concat(RawClient.EncodeCommand("BGSAVE")).ToArray());
