@@ -194,6 +194,20 @@ public sealed class RdbPersistence
         }
     }
 
+    /// <summary>FLUSHALL, as Redis 7.0: a background save in progress is dropped and, with save points configured, the now empty data set is saved.</summary>
+    public void AfterFlushAll()
+    {
+        if (ActiveSnapshot != null)
+        {
+            var snapshot = ActiveSnapshot;
+            ActiveSnapshot = null;
+            _status.BgsaveInProgress = false;
+            snapshot.Cancel();
+            Log.Warning("Background saving terminated by FLUSHALL");
+        }
+        if (_server.Config.Save.Length > 0) SaveSync();
+    }
+
     // ---- save points, MISCONF, shutdown ----
 
     const int BgsaveRetryDelaySeconds = 5;
@@ -316,7 +330,7 @@ public sealed class RdbPersistence
         }
         catch (RdbFormatException e) { return $"ERR Error trying to load the RDB dump: {e.Message} (offset {e.Offset})"; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"ERR Error trying to load the RDB dump, check server logs."; }
-        Log.Notice("DB reloaded by DEBUG RELOAD");
+        Log.Warning("DB reloaded by DEBUG RELOAD");
         return null;
     }
 }
