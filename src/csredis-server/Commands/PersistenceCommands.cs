@@ -162,7 +162,7 @@ public static class PersistenceCommands
         if (exists) db.Delete(key);
         db.Add(item);
         if (ttl > 0) db.SetExpire(key, ttl);
-        if (idle >= 0) RdbValues.ApplyIdle(item, idle);
+        RdbValues.ApplyAccessHints(item, idle, freq);
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, db, key, "restore");
         c.Reply.Ok();

@@ -70,7 +70,7 @@ public sealed class RdbPersistence
     /// <summary>Serializes the whole keyspace now, on the calling (loop) thread.</summary>
     void WriteEverything(RdbWriter w)
     {
-        bool writeIdle = _server.Config.MaxMemoryPolicy.Contains("lru", StringComparison.Ordinal);
+        var hint = RdbValues.HintFor(_server.Config.MaxMemoryPolicy);
         w.WriteHeader();
         WritePreamble(w);
         foreach (var db in _server.Databases)
@@ -83,7 +83,7 @@ public sealed class RdbPersistence
                 var item = main.ItemAtOrNull(i);
                 if (item == null) continue;
                 long expire = db.Expires.Count == 0 ? -1 : db.GetExpire(StoredKey.Of(item));
-                RdbValues.WriteRecord(w, item, expire, writeIdle);
+                RdbValues.WriteRecord(w, item, expire, hint);
             }
         }
         w.WriteEnd();

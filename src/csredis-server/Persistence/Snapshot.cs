@@ -60,7 +60,8 @@ public sealed class Snapshot : IKeyspaceWriteObserver
     readonly DbState?[] _states;
     readonly BlockingCollection<List<Record>> _queue = new(QueueBatches);
     readonly Thread _writerThread;
-    readonly bool _compress, _checksum, _writeIdle;
+    readonly bool _compress, _checksum;
+    readonly RdbValues.AccessHint _hint;
     readonly Action<RdbWriter> _writePreamble;
     List<Record> _batch = new();
     int _walkDb = -1, _walkIndex;
@@ -83,7 +84,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         _writePreamble = writePreamble;
         _compress = server.Config.RdbCompression;
         _checksum = server.Config.RdbChecksum;
-        _writeIdle = server.Config.MaxMemoryPolicy.Contains("lru", StringComparison.Ordinal);
+        _hint = RdbValues.HintFor(server.Config.MaxMemoryPolicy);
         _states = new DbState?[server.Databases.Length];
         foreach (var db in server.Databases)
         {
@@ -175,7 +176,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         {
             // Mutable value: serialize now, before the command changes it.
             var w = new RdbWriter(256) { Compress = _compress };
-            RdbValues.WriteRecord(w, item, expire, _writeIdle);
+            RdbValues.WriteRecord(w, item, expire, _hint);
             var encoded = w.WrittenSpan.ToArray();
             record = new Record(new EncodedRecord { Bytes = encoded }, -1);
             bytes = encoded.Length;
@@ -272,7 +273,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
                             KeysWritten++;
                             break;
                         case byte[] packed:
-                            RdbValues.WriteRecord(w, packed, record.ExpireMs, _writeIdle);
+                            RdbValues.WriteRecord(w, packed, record.ExpireMs, _hint);
                             KeysWritten++;
                             break;
                     }
