@@ -80,8 +80,8 @@ public sealed partial class RedisServer
     public readonly ServerConfig Config;
     public readonly EventLoop Loop = new();
     public readonly CommandTable Commands;
-    /// <summary>RDB save/load orchestration; its state for INFO lives in <see cref="Persistence"/>.</summary>
-    public readonly Persistence.RdbPersistence Rdb;
+    /// <summary>RDB save/load state and orchestration (INFO persistence reads its public fields).</summary>
+    public readonly Persistence.RdbPersistence Persistence;
     public Db[] Databases = null!;
     public readonly ServerStats Stats = new();
     public readonly string RunId = Common.RunId.New();
@@ -119,10 +119,20 @@ public sealed partial class RedisServer
     /// <summary>Raised when a key is removed because its time to live passed (WATCH, notifications and replication subscribe).</summary>
     public event Action<Db, byte[]>? KeyExpired;
 
-    public RedisServer(ServerConfig config)
+    /// <summary>Set in sentinel mode (csredis-sentinel, or csredis-server --sentinel): the server then runs Sentinel only.</summary>
+    public readonly Sentinel.SentinelState? Sentinel;
+
+    public RedisServer(ServerConfig config, bool sentinelMode = false)
     {
         Config = config;
-        Commands = CommandTable.CreateServerTable();
+        Commands = sentinelMode ? Csredis.Server.Sentinel.SentinelCommands.CreateTable() : CommandTable.CreateServerTable();
+        if (sentinelMode)
+        {
+            Sentinel = new Sentinel.SentinelState(this);
+            Sentinel.Publish = (channel, message) =>
+                PubSub!.Publish(System.Text.Encoding.UTF8.GetBytes(channel), System.Text.Encoding.UTF8.GetBytes(message));
+            Cron += Sentinel.Timer;
+        }
         foreach (var (from, to) in config.RenamedCommands) Commands.Rename(from, to);
         Databases = new Db[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
@@ -136,7 +146,7 @@ public sealed partial class RedisServer
         Blocking = new Blocking(this);
         OutputLimits = new OutputBufferLimits(this);
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
-        Rdb = new Persistence.RdbPersistence(this);
+        Persistence = new Persistence.RdbPersistence(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
 

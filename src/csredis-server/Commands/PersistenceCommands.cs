@@ -31,12 +31,12 @@ public static class PersistenceCommands
 
     static void Save(Client c)
     {
-        if (c.Server.Rdb.BgsaveInProgress)
+        if (c.Server.Persistence.BgsaveInProgress)
         {
             c.Error("ERR Background save already in progress"u8);
             return;
         }
-        if (c.Server.Rdb.SaveSync()) c.Reply.Ok();
+        if (c.Server.Persistence.SaveSync()) c.Reply.Ok();
         else c.Error("ERR"u8);
     }
 
@@ -48,12 +48,12 @@ public static class PersistenceCommands
             return;
         }
         // SCHEDULE only matters while an AOF rewrite runs; without one BGSAVE starts at once either way.
-        string? error = c.Server.Rdb.StartBackgroundSave();
+        string? error = c.Server.Persistence.StartBackgroundSave();
         if (error != null) c.Error(error);
         else c.Reply.SimpleString("Background saving started"u8);
     }
 
-    static void LastSave(Client c) => c.Reply.Integer(c.Server.Persistence.LastSaveUnixSeconds);
+    static void LastSave(Client c) => c.Reply.Integer(c.Server.Persistence.LastSaveUnix);
 
     /// <summary>DUMP's payload: type and value as in RDB, then the RDB version (2 bytes LE) and a CRC-64 of all before it (8 bytes LE).</summary>
     public static byte[] CreateDumpPayload(object item)
@@ -204,7 +204,7 @@ public static class PersistenceCommands
             if (c.ArgIs(j, "nosave"u8)) save = false;
             else { c.Error("ERR DEBUG RELOAD only supports the NOSAVE option in csredis"u8); return; }
         }
-        string? error = c.Server.Rdb.DebugReload(save, flush: true);
+        string? error = c.Server.Persistence.DebugReload(save, flush: true);
         if (error != null) c.Error(error);
         else c.Reply.Ok();
     }

@@ -15,8 +15,23 @@ public sealed class RdbPersistence
 {
     readonly RedisServer _server;
 
-    /// <summary>The state INFO persistence reports (RedisServer.Persistence), kept up to date here.</summary>
-    readonly PersistenceStatus _status;
+    // ---- state for INFO persistence ----
+    /// <summary>True while the RDB file is being loaded (INFO loading).</summary>
+    public bool Loading;
+    /// <summary>Unix seconds of the last successful save (LASTSAVE, rdb_last_save_time).</summary>
+    public long LastSaveUnix = Clock.UnixMs() / 1000;
+    /// <summary>rdb_last_bgsave_status: false after a failed BGSAVE (or SAVE) until the next success.</summary>
+    public bool LastBgsaveOk = true;
+    /// <summary>rdb_last_bgsave_time_sec: -1 until a BGSAVE finished.</summary>
+    public long LastBgsaveTimeSec = -1;
+    /// <summary>rdb_saves: successful saves since start-up.</summary>
+    public long RdbSaves;
+    /// <summary>rdb_last_cow_size: bytes the last snapshot held because writes reached entries before it did.</summary>
+    public long LastCowSize;
+    /// <summary>rdb_last_load_keys_loaded / rdb_last_load_keys_expired.</summary>
+    public long LastLoadKeysLoaded, LastLoadKeysExpired;
+    /// <summary>Server.Dirty when the last successful save started (rdb_changes_since_last_save counts from it).</summary>
+    public long DirtyAtLastSave;
     public long LastBgsaveTryUnix;
     /// <summary>The snapshot of the BGSAVE in progress, or null.</summary>
     public Snapshot? ActiveSnapshot;
@@ -32,14 +47,16 @@ public sealed class RdbPersistence
     long _dirtyBeforeBgsave;
 
     public bool BgsaveInProgress => ActiveSnapshot != null;
-    /// <summary>Writes since the last successful save (what save points count).</summary>
-    public long ChangesSinceLastSave => _server.Dirty - _status.DirtyAtLastSave;
+    /// <summary>rdb_current_bgsave_time_sec: -1 when no BGSAVE runs.</summary>
+    public long CurrentBgsaveTimeSec => ActiveSnapshot == null ? -1 : (Clock.UnixMs() - ActiveSnapshot.StartedUnixMs) / 1000;
+    /// <summary>current_cow_size: bytes the running snapshot holds because of writes.</summary>
+    public long CurrentCowSize => ActiveSnapshot?.CapturedBytes ?? 0;
+    /// <summary>rdb_changes_since_last_save: writes since the last successful save (what save points count).</summary>
+    public long ChangesSinceLastSave => _server.Dirty - DirtyAtLastSave;
 
     public RdbPersistence(RedisServer server)
     {
         _server = server;
-        _status = server.Persistence;
-        _status.CurrentCowSize = () => ActiveSnapshot?.CapturedBytes ?? 0;
         RdbValues.Limits = () => (server.Config.SetMaxIntsetEntries, server.Config.ZsetMaxListpackEntries, server.Config.ZsetMaxListpackValue);
         server.Cron += Cron;
         server.CommandFilters.Add(DenyWritesAfterFailedSave);
@@ -116,10 +133,10 @@ public sealed class RdbPersistence
             }
         }
         Log.Notice("DB saved on disk");
-        _status.DirtyAtLastSave = _server.Dirty;
-        _status.LastSaveUnixSeconds = Clock.UnixMs() / 1000;
-        _status.LastBgsaveOk = true;
-        _status.RdbSaves++;
+        DirtyAtLastSave = _server.Dirty;
+        LastSaveUnix = Clock.UnixMs() / 1000;
+        LastBgsaveOk = true;
+        RdbSaves++;
         return true;
     }
 
@@ -145,15 +162,13 @@ public sealed class RdbPersistence
             Log.Notice($"Background saving started by pid {Environment.ProcessId} (fork-free snapshot thread)");
             Log.Warning($"Failed opening the temp RDB file {Path.GetFileName(temp)} (in server root dir {_server.Config.Dir}) for saving: {ErrorText(e)}");
             Log.Warning("Background saving error");
-            _status.LastBgsaveOk = false;
-            _status.LastBgsaveTimeSeconds = 0;
+            LastBgsaveOk = false;
+            LastBgsaveTimeSec = 0;
             return null;
         }
         _dirtyBeforeBgsave = _server.Dirty;
         var snapshot = new Snapshot(_server, sink, WritePreamble) { Completed = BackgroundSaveDone };
         ActiveSnapshot = snapshot;
-        _status.BgsaveInProgress = true;
-        _status.BgsaveStartUnixSeconds = snapshot.StartedUnixMs / 1000;
         // Redis names the child process here; the snapshot runs inside this process, on a thread.
         Log.Notice($"Background saving started by pid {Environment.ProcessId} (fork-free snapshot thread)");
         snapshot.Start();
@@ -172,25 +187,24 @@ public sealed class RdbPersistence
     {
         if (ActiveSnapshot != snapshot) return;
         ActiveSnapshot = null;
-        _status.BgsaveInProgress = false;
         long now = Clock.UnixMs();
-        _status.LastBgsaveTimeSeconds = (now - snapshot.StartedUnixMs) / 1000;
-        _status.RdbLastCowSize = snapshot.CapturedBytes;
+        LastBgsaveTimeSec = (now - snapshot.StartedUnixMs) / 1000;
+        LastCowSize = snapshot.CapturedBytes;
         if (error == null)
         {
             Log.Notice("DB saved on disk");
             Log.Notice($"Snapshot copy-on-write: {snapshot.CapturedBytes / (1024 * 1024)} MB held for entries written during the save");
             Log.Notice("Background saving terminated with success");
-            _status.DirtyAtLastSave = _dirtyBeforeBgsave;
-            _status.LastSaveUnixSeconds = now / 1000;
-            _status.LastBgsaveOk = true;
-            _status.RdbSaves++;
+            DirtyAtLastSave = _dirtyBeforeBgsave;
+            LastSaveUnix = now / 1000;
+            LastBgsaveOk = true;
+            RdbSaves++;
         }
         else
         {
             Log.Warning($"Write error saving DB on disk: {error}");
             Log.Warning("Background saving error");
-            _status.LastBgsaveOk = false;
+            LastBgsaveOk = false;
         }
     }
 
@@ -201,8 +215,7 @@ public sealed class RdbPersistence
         {
             var snapshot = ActiveSnapshot;
             ActiveSnapshot = null;
-            _status.BgsaveInProgress = false;
-            snapshot.Cancel();
+                snapshot.Cancel();
             Log.Warning("Background saving terminated by FLUSHALL");
         }
         if (_server.Config.Save.Length > 0) SaveSync();
@@ -221,8 +234,8 @@ public sealed class RdbPersistence
         {
             long seconds = long.Parse(parts[i], CultureInfo.InvariantCulture);
             long changes = long.Parse(parts[i + 1], CultureInfo.InvariantCulture);
-            if (ChangesSinceLastSave >= changes && now - _status.LastSaveUnixSeconds > seconds
-                && (now - LastBgsaveTryUnix > BgsaveRetryDelaySeconds || _status.LastBgsaveOk))
+            if (ChangesSinceLastSave >= changes && now - LastSaveUnix > seconds
+                && (now - LastBgsaveTryUnix > BgsaveRetryDelaySeconds || LastBgsaveOk))
             {
                 Log.Notice($"{changes} changes in {seconds} seconds. Saving...");
                 StartBackgroundSave();
@@ -238,7 +251,7 @@ public sealed class RdbPersistence
 
     bool DenyWritesAfterFailedSave(Client c, Command cmd)
     {
-        if (_status.LastBgsaveOk || !_server.Config.StopWritesOnBgsaveError || _server.Config.Save.Length == 0 || _server.IsReplica) return true;
+        if (LastBgsaveOk || !_server.Config.StopWritesOnBgsaveError || _server.Config.Save.Length == 0 || _server.IsReplica) return true;
         if (!cmd.Is(CommandFlags.Write) && cmd.Name != "ping") return true;
         cmd.RejectedCalls++;
         c.Error(MisconfError);
@@ -252,8 +265,7 @@ public sealed class RdbPersistence
             Log.Warning("There is a background save in progress. Stopping it!");
             var snapshot = ActiveSnapshot;
             ActiveSnapshot = null;
-            _status.BgsaveInProgress = false;
-            snapshot.Cancel();
+                snapshot.Cancel();
         }
         bool save = _server.ShutdownSave ?? _server.Config.Save.Length > 0;
         if (!save) return true;
@@ -295,22 +307,22 @@ public sealed class RdbPersistence
             Log.Warning($"Fatal error loading the DB: {ErrorText(e)}. Exiting.");
             return false;
         }
-        finally { _status.Loading = false; }
+        finally { Loading = false; }
     }
 
     /// <summary>Parses a whole RDB file into fresh tables (not yet committed).</summary>
     public RdbLoader LoadFile(string path, bool log)
     {
-        _status.Loading = true;
+        Loading = true;
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         var loader = new RdbLoader(_server.Databases.Length) { LogAuxFields = log };
         try
         {
             loader.Load(new RdbReader(file), _server.Config.RdbChecksum, skipExpired: !_server.IsReplica);
         }
-        finally { _status.Loading = false; }
-        _status.LastLoadKeysLoaded = loader.KeysLoaded;
-        _status.LastLoadKeysExpired = loader.Parser.AlreadyExpired;
+        finally { Loading = false; }
+        LastLoadKeysLoaded = loader.KeysLoaded;
+        LastLoadKeysExpired = loader.Parser.AlreadyExpired;
         FunctionLibraries = loader.FunctionLibraries;
         LoadedReplId = loader.AuxFields.TryGetValue("repl-id", out var id) ? System.Text.Encoding.ASCII.GetString(id) : null;
         LoadedReplOffset = loader.AuxFields.TryGetValue("repl-offset", out var off) && long.TryParse(off, out long o) ? o : -1;
