@@ -10,7 +10,7 @@ public static class ConnectionCommands
 
     public static void Register(CommandTable t)
     {
-        t.Add(new Command { Name = "ping", Arity = -1, Flags = Conn | CommandFlags.Sentinel, Handler = Ping, Group = "connection", Categories = ["fast", "connection"] });
+        t.Add(new Command { Name = "ping", Arity = -1, Flags = CommandFlags.Fast | CommandFlags.Sentinel, Handler = Ping, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "echo", Arity = 2, Flags = Conn, Handler = Echo, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "select", Arity = 2, Flags = Conn, Handler = Select, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "quit", Arity = -1, Flags = Conn | CommandFlags.NoAuth | CommandFlags.AllowBusy, Handler = Quit, Group = "connection", Categories = ["fast", "connection"] });

@@ -60,6 +60,7 @@ public sealed class RdbPersistence
         RdbValues.Limits = () => (server.Config.SetMaxIntsetEntries, server.Config.ZsetMaxListpackEntries, server.Config.ZsetMaxListpackValue);
         server.Cron += Cron;
         server.CommandFilters.Add(DenyWritesAfterFailedSave);
+        server.CommandFilters.Add(RejectWhileLoading);
         var previous = server.BeforeShutdown;
         server.BeforeShutdown = () => (previous == null || previous()) && PrepareShutdown();
     }
@@ -227,7 +228,7 @@ public sealed class RdbPersistence
 
     void Cron()
     {
-        if (ActiveSnapshot != null || _server.Config.Save.Length == 0) return;
+        if (ActiveSnapshot != null || Loading || _server.Config.Save.Length == 0) return;
         long now = Clock.UnixMs() / 1000;
         var parts = _server.Config.Save.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (int i = 0; i + 1 < parts.Length; i += 2)
@@ -268,7 +269,8 @@ public sealed class RdbPersistence
                 snapshot.Cancel();
         }
         bool save = _server.ShutdownSave ?? _server.Config.Save.Length > 0;
-        if (!save) return true;
+        // Saving now would write the still empty data set over the file being loaded.
+        if (!save || Loading) return true;
         Log.Notice("Saving the final RDB snapshot before exiting.");
         if (SaveSync()) return true;
         Log.Warning("Error trying to save the DB, can't exit.");
@@ -277,57 +279,87 @@ public sealed class RdbPersistence
 
     // ---- loading ----
 
-    /// <summary>Loads the RDB file at start-up. False (after logging the problem and the check report) when it is corrupt.</summary>
-    public bool LoadAtStartup()
+    /// <summary>
+    /// Loads the RDB file at start-up on a background thread while the event loop already runs and
+    /// answers -LOADING (nothing touches the live databases until the whole file parsed and its
+    /// checksum matched). Then the tables are swapped in and <paramref name="ready"/> runs on the
+    /// loop thread. A damaged file is logged with the check report and the process exits with 1.
+    /// </summary>
+    public void LoadAtStartup(Action ready)
     {
         string path = RdbPath;
-        if (!File.Exists(path)) return true;
+        if (!File.Exists(path)) { ready(); return; }
+        Loading = true;
         long start = Clock.MonotonicUs();
-        try
+        var thread = new Thread(() =>
         {
-            var loader = LoadFile(path, log: true);
-            loader.Commit(_server.Databases);
-            Log.Notice($"Done loading RDB, keys loaded: {loader.KeysLoaded}, keys expired: {loader.Parser.AlreadyExpired}.");
-            double seconds = (Clock.MonotonicUs() - start) / 1e6;
-            Log.Notice("DB loaded from disk: " + seconds.ToString("F3", CultureInfo.InvariantCulture) + " seconds");
-            return true;
-        }
-        catch (RdbFormatException e)
-        {
-            if (e.Message == "Unexpected EOF reading RDB file")
-                Log.Warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-            Log.Warning($"Internal error in RDB reading offset {Math.Max(0, e.Offset)} -> {e.Message}");
-            var report = new StringWriter();
-            RdbCheck.Run(path, report);
-            Log.Raw(report.ToString());
-            return false;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.Warning($"Fatal error loading the DB: {ErrorText(e)}. Exiting.");
-            return false;
-        }
-        finally { Loading = false; }
+            try
+            {
+                var loader = LoadFile(path, log: true);
+                _server.Loop.Post(() =>
+                {
+                    Commit(loader);
+                    Loading = false;
+                    Log.Notice($"Done loading RDB, keys loaded: {loader.KeysLoaded}, keys expired: {loader.Parser.AlreadyExpired}.");
+                    double seconds = (Clock.MonotonicUs() - start) / 1e6;
+                    Log.Notice("DB loaded from disk: " + seconds.ToString("F3", CultureInfo.InvariantCulture) + " seconds");
+                    ready();
+                });
+            }
+            catch (RdbFormatException e)
+            {
+                _server.Loop.Post(() =>
+                {
+                    if (e.Message == "Unexpected EOF reading RDB file")
+                        Log.Warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                    Log.Warning($"Internal error in RDB reading offset {Math.Max(0, e.Offset)} -> {e.Message}");
+                    var report = new StringWriter();
+                    RdbCheck.Run(path, report);
+                    Log.Raw(report.ToString());
+                    Environment.Exit(1);
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _server.Loop.Post(() =>
+                {
+                    Log.Warning($"Fatal error loading the DB: {ErrorText(e)}. Exiting.");
+                    Environment.Exit(1);
+                });
+            }
+        }) { IsBackground = true, Name = "rdb-load" };
+        thread.Start();
     }
 
-    /// <summary>Parses a whole RDB file into fresh tables (not yet committed).</summary>
+    static readonly byte[] LoadingError = "LOADING Redis is loading the dataset in memory"u8.ToArray();
+
+    bool RejectWhileLoading(Client c, Command cmd)
+    {
+        if (!Loading || cmd.Is(CommandFlags.Loading)) return true;
+        cmd.RejectedCalls++;
+        c.Error(LoadingError);
+        return false;
+    }
+
+    /// <summary>Parses a whole RDB file into fresh tables, touching no live state (any thread).</summary>
     public RdbLoader LoadFile(string path, bool log)
     {
-        Loading = true;
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         var loader = new RdbLoader(_server.Databases.Length) { LogAuxFields = log };
-        try
-        {
-            loader.Load(new RdbReader(file), _server.Config.RdbChecksum, skipExpired: !_server.IsReplica);
-        }
-        finally { Loading = false; }
+        loader.Load(new RdbReader(file), _server.Config.RdbChecksum, skipExpired: !_server.IsReplica);
+        return loader;
+    }
+
+    /// <summary>Swaps loaded tables into the databases and records what the file said (loop thread).</summary>
+    void Commit(RdbLoader loader)
+    {
+        loader.Commit(_server.Databases);
         LastLoadKeysLoaded = loader.KeysLoaded;
         LastLoadKeysExpired = loader.Parser.AlreadyExpired;
         FunctionLibraries = loader.FunctionLibraries;
         LoadedReplId = loader.AuxFields.TryGetValue("repl-id", out var id) ? System.Text.Encoding.ASCII.GetString(id) : null;
         LoadedReplOffset = loader.AuxFields.TryGetValue("repl-offset", out var off) && long.TryParse(off, out long o) ? o : -1;
-        LoadedReplStreamDb = loader.AuxFields.TryGetValue("repl-stream-db", out var sdb) && int.TryParse(sdb, out int s) ? s : -1;
-        return loader;
+        LoadedReplStreamDb = loader.AuxFields.TryGetValue("repl-stream-db", out var sdb) && int.TryParse(sdb, out int sd) ? sd : -1;
     }
 
     /// <summary>DEBUG RELOAD: save, then load the file back into the databases.</summary>
@@ -337,8 +369,8 @@ public sealed class RdbPersistence
         try
         {
             var loader = LoadFile(RdbPath, log: true);
-            if (flush) loader.Commit(_server.Databases);
-            else return "ERR DEBUG RELOAD NOFLUSH is not supported";
+            if (!flush) return "ERR DEBUG RELOAD NOFLUSH is not supported";
+            Commit(loader);
         }
         catch (RdbFormatException e) { return $"ERR Error trying to load the RDB dump: {e.Message} (offset {e.Offset})"; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"ERR Error trying to load the RDB dump, check server logs."; }
