@@ -127,8 +127,7 @@ public static class ServerMain
         Log.Notice($"Running mode=standalone, port={config.Port}.");
         Log.Warning("Server initialized");
         server.StartupMemory = server.UsedMemory();
-        if (!server.Persistence.LoadAtStartup()) return 1;
-        Log.Notice("Ready to accept connections");
+        server.Persistence.LoadAtStartup(() => Log.Notice("Ready to accept connections"));
         server.Run();
         return 0;
     }

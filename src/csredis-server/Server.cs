@@ -156,8 +156,9 @@ public sealed partial class RedisServer
         KeyspaceEvents = new KeyspaceEvents(this);
         Blocking = new Blocking(this);
         OutputLimits = new OutputBufferLimits(this);
-        CommandFilters.Add(Transactions.QueueFilter);
+        // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
+        CommandFilters.Add(Transactions.QueueFilter);
     }
 
     public readonly Transactions Transactions;

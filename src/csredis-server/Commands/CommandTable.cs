@@ -23,6 +23,7 @@ public sealed class CommandTable
         CommandCommands.Register(table);
         DiagnosticCommands.Register(table);
         MemoryCommands.Register(table);
+        PersistenceCommands.Register(table);
         ConfigCommands.Register(table);
         InfoCommand.Register(table);
         ListCommands.Register(table);
@@ -30,7 +31,6 @@ public sealed class CommandTable
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         BlockingCommands.Register(table);
-        PersistenceCommands.Register(table);
         return table;
     }
 

@@ -120,7 +120,7 @@ public static class PersistenceCommands
             c.Error("ERR DUMP payload version or checksum are wrong"u8);
             return;
         }
-        object item;
+        object? item;
         try
         {
             var bytes = payload[..^10].ToArray();
@@ -129,6 +129,7 @@ public static class PersistenceCommands
             if (!RdbFormat.IsObjectType(type) || type == RdbFormat.TypeModulePreGa || type == RdbFormat.TypeModule2)
                 throw new RdbFormatException("bad type", 0);
             item = RdbValues.ReadValue(reader, type, key);
+            if (item == null) throw new RdbFormatException("empty key", reader.Offset);
             if (!reader.AtEnd) throw new RdbFormatException("trailing bytes", reader.Offset);
         }
         catch (RdbFormatException)
@@ -152,7 +153,7 @@ public static class PersistenceCommands
         if (exists) db.Delete(key);
         db.Add(item);
         if (ttl > 0) db.SetExpire(key, ttl);
-        if (idle >= 0) RdbValues.ApplyIdle(item, idle);
+        RdbValues.ApplyAccessHints(item, idle, freq);
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, db, key, "restore");
         c.Reply.Ok();

@@ -42,6 +42,7 @@ public static partial class ServerCommands
             c.Server.Dirty += db.Count;
             db.Flush();
         }
+        c.Server.Persistence.AfterFlushAll();
         c.Server.Dirty++;
         c.Reply.Ok();
     }

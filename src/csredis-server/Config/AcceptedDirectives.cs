@@ -101,8 +101,6 @@ public sealed class AcceptedDirectives
         Enum("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"]);
         Bool("rdb-del-sync-files", false);
         Bool("rdb-save-incremental-fsync", true);
-        Bool("rdbchecksum", true, immutable: true);
-        Bool("rdbcompression", true);
         Memory("repl-backlog-size", 1048576, 1, long.MaxValue);
         Int("repl-backlog-ttl", 3600, 0, long.MaxValue);
         Bool("repl-disable-tcp-nodelay", false);
@@ -127,7 +125,6 @@ public sealed class AcceptedDirectives
         Bool("set-proc-title", true, immutable: true);
         Int("shutdown-timeout", 10, 0, int.MaxValue);
         Int("socket-mark-id", 0, 0, uint.MaxValue, immutable: true);
-        Bool("stop-writes-on-bgsave-error", true);
         Memory("stream-node-max-bytes", 4096, 0, long.MaxValue);
         Int("stream-node-max-entries", 100, 0, long.MaxValue);
         Enum("supervised", "no", ["upstart", "systemd", "auto", "no"], immutable: true);

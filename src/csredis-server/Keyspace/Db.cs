@@ -79,6 +79,8 @@ public sealed class Db
         (Main, other.Main) = (other.Main, Main);
         (Expires, other.Expires) = (other.Expires, Expires);
         (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
+        // A snapshot follows the tables it still has to serialize, whichever database holds them.
+        (WriteObserver, other.WriteObserver) = (other.WriteObserver, WriteObserver);
     }
 
     public static void Touch(object item) => SetAccessBits(item, LruClock.Touched(AccessBits(item)));

@@ -8,7 +8,6 @@
 // digest (mix(field), mix(value or score as %.17g)); a key with a TTL xors "!!expire!!".
 // Per database with keys: mix(final, big-endian 32-bit db index), then final ^= SHA1(key digest)
 // for every key, which makes the result independent of iteration order.
-using System.Security.Cryptography;
 using Csredis.Server.Keyspace;
 
 namespace Csredis.Server.Persistence;
@@ -18,7 +17,7 @@ public static partial class DatasetDigest
     public static void Xor(Span<byte> digest, ReadOnlySpan<byte> data)
     {
         Span<byte> hash = stackalloc byte[20];
-        SHA1.HashData(data, hash);
+        Sha1.Hash(data, hash);
         for (int i = 0; i < 20; i++) digest[i] ^= hash[i];
     }
 
@@ -27,7 +26,7 @@ public static partial class DatasetDigest
         Xor(digest, data);
         Span<byte> copy = stackalloc byte[20];
         digest.CopyTo(copy);
-        SHA1.HashData(copy, digest);
+        Sha1.Hash(copy, digest);
     }
 
     static void MixUInt32(Span<byte> digest, uint value)

@@ -63,7 +63,7 @@ public sealed class RdbCheck : IRdbVisitor
 
     public void SelectDb(int db, long offset) => _out.WriteLine($"[offset {offset}] Selecting DB ID {db}");
     public void ResizeDb(long keys, long expires) { }
-    public void Key(int db, byte[] key, object value, long expireMs, long idleSeconds) { }
+    public void Key(int db, byte[] key, object value, long expireMs, long idleSeconds, long freq) { }
     public void FunctionLibrary(byte[] code, long offset) => _out.WriteLine($"[offset {offset}] Function library of {code.Length} bytes");
 
     public void ChecksumResult(ulong expected, ulong stored, long offset)

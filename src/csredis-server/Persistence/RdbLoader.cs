@@ -85,7 +85,7 @@ public sealed class RdbLoader : IRdbVisitor
 
     public void ResizeDb(long keys, long expires) { }
 
-    public void Key(int db, byte[] key, object value, long expireMs, long idleSeconds)
+    public void Key(int db, byte[] key, object value, long expireMs, long idleSeconds, long freq)
     {
         var main = _mains[db];
         int hash = KeyTable.HashKey(key);
@@ -97,7 +97,7 @@ public sealed class RdbLoader : IRdbVisitor
             int e = _expires[db].Insert(value, hash);
             _expires[db].PayloadAt(e) = expireMs;
         }
-        if (idleSeconds >= 0) RdbValues.ApplyIdle(value, idleSeconds);
+        RdbValues.ApplyAccessHints(value, idleSeconds, freq);
         KeysLoaded++;
     }
 

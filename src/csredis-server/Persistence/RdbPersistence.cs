@@ -18,7 +18,6 @@ public sealed class RdbPersistence
     // ---- state for INFO persistence ----
     /// <summary>True while the RDB file is being loaded (INFO loading).</summary>
     public bool Loading;
-    public long LoadingStartUnix, LoadingTotalBytes, LoadingLoadedBytes;
     /// <summary>Unix seconds of the last successful save (LASTSAVE, rdb_last_save_time).</summary>
     public long LastSaveUnix = Clock.UnixMs() / 1000;
     /// <summary>rdb_last_bgsave_status: false after a failed BGSAVE (or SAVE) until the next success.</summary>
@@ -29,11 +28,13 @@ public sealed class RdbPersistence
     public long RdbSaves;
     /// <summary>rdb_last_cow_size: bytes the last snapshot held because writes reached entries before it did.</summary>
     public long LastCowSize;
-    public long LastBgsaveTryUnix;
-    /// <summary>The snapshot of the BGSAVE in progress (rdb_bgsave_in_progress), or null.</summary>
-    public Snapshot? ActiveSnapshot;
     /// <summary>rdb_last_load_keys_loaded / rdb_last_load_keys_expired.</summary>
     public long LastLoadKeysLoaded, LastLoadKeysExpired;
+    /// <summary>Server.Dirty when the last successful save started (rdb_changes_since_last_save counts from it).</summary>
+    public long DirtyAtLastSave;
+    public long LastBgsaveTryUnix;
+    /// <summary>The snapshot of the BGSAVE in progress, or null.</summary>
+    public Snapshot? ActiveSnapshot;
     /// <summary>Function libraries found in the last loaded RDB (kept for the functions engine).</summary>
     public List<byte[]> FunctionLibraries = new();
     /// <summary>Replication aux fields of the last loaded RDB: repl-id, repl-offset, repl-stream-db (null/-1 when absent).</summary>
@@ -46,15 +47,20 @@ public sealed class RdbPersistence
     long _dirtyBeforeBgsave;
 
     public bool BgsaveInProgress => ActiveSnapshot != null;
+    /// <summary>rdb_current_bgsave_time_sec: -1 when no BGSAVE runs.</summary>
     public long CurrentBgsaveTimeSec => ActiveSnapshot == null ? -1 : (Clock.UnixMs() - ActiveSnapshot.StartedUnixMs) / 1000;
+    /// <summary>current_cow_size: bytes the running snapshot holds because of writes.</summary>
     public long CurrentCowSize => ActiveSnapshot?.CapturedBytes ?? 0;
-    public long ChangesSinceLastSave => _server.Dirty;
+    /// <summary>rdb_changes_since_last_save: writes since the last successful save (what save points count).</summary>
+    public long ChangesSinceLastSave => _server.Dirty - DirtyAtLastSave;
 
     public RdbPersistence(RedisServer server)
     {
         _server = server;
+        RdbValues.Limits = () => (server.Config.SetMaxIntsetEntries, server.Config.ZsetMaxListpackEntries, server.Config.ZsetMaxListpackValue);
         server.Cron += Cron;
         server.CommandFilters.Add(DenyWritesAfterFailedSave);
+        server.CommandFilters.Add(RejectWhileLoading);
         var previous = server.BeforeShutdown;
         server.BeforeShutdown = () => (previous == null || previous()) && PrepareShutdown();
     }
@@ -82,7 +88,7 @@ public sealed class RdbPersistence
     /// <summary>Serializes the whole keyspace now, on the calling (loop) thread.</summary>
     void WriteEverything(RdbWriter w)
     {
-        bool writeIdle = _server.Config.MaxMemoryPolicy.Contains("lru", StringComparison.Ordinal);
+        var hint = RdbValues.HintFor(_server.Config.MaxMemoryPolicy);
         w.WriteHeader();
         WritePreamble(w);
         foreach (var db in _server.Databases)
@@ -95,7 +101,7 @@ public sealed class RdbPersistence
                 var item = main.ItemAtOrNull(i);
                 if (item == null) continue;
                 long expire = db.Expires.Count == 0 ? -1 : db.GetExpire(StoredKey.Of(item));
-                RdbValues.WriteRecord(w, item, expire, writeIdle);
+                RdbValues.WriteRecord(w, item, expire, hint);
             }
         }
         w.WriteEnd();
@@ -128,7 +134,7 @@ public sealed class RdbPersistence
             }
         }
         Log.Notice("DB saved on disk");
-        _server.Dirty = 0;
+        DirtyAtLastSave = _server.Dirty;
         LastSaveUnix = Clock.UnixMs() / 1000;
         LastBgsaveOk = true;
         RdbSaves++;
@@ -190,8 +196,7 @@ public sealed class RdbPersistence
             Log.Notice("DB saved on disk");
             Log.Notice($"Snapshot copy-on-write: {snapshot.CapturedBytes / (1024 * 1024)} MB held for entries written during the save");
             Log.Notice("Background saving terminated with success");
-            _server.Dirty -= _dirtyBeforeBgsave;
-            if (_server.Dirty < 0) _server.Dirty = 0;
+            DirtyAtLastSave = _dirtyBeforeBgsave;
             LastSaveUnix = now / 1000;
             LastBgsaveOk = true;
             RdbSaves++;
@@ -204,20 +209,33 @@ public sealed class RdbPersistence
         }
     }
 
+    /// <summary>FLUSHALL, as Redis 7.0: a background save in progress is dropped and, with save points configured, the now empty data set is saved.</summary>
+    public void AfterFlushAll()
+    {
+        if (ActiveSnapshot != null)
+        {
+            var snapshot = ActiveSnapshot;
+            ActiveSnapshot = null;
+                snapshot.Cancel();
+            Log.Warning("Background saving terminated by FLUSHALL");
+        }
+        if (_server.Config.Save.Length > 0) SaveSync();
+    }
+
     // ---- save points, MISCONF, shutdown ----
 
     const int BgsaveRetryDelaySeconds = 5;
 
     void Cron()
     {
-        if (ActiveSnapshot != null || _server.Config.Save.Length == 0) return;
+        if (ActiveSnapshot != null || Loading || _server.Config.Save.Length == 0) return;
         long now = Clock.UnixMs() / 1000;
         var parts = _server.Config.Save.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (int i = 0; i + 1 < parts.Length; i += 2)
         {
             long seconds = long.Parse(parts[i], CultureInfo.InvariantCulture);
             long changes = long.Parse(parts[i + 1], CultureInfo.InvariantCulture);
-            if (_server.Dirty >= changes && now - LastSaveUnix > seconds
+            if (ChangesSinceLastSave >= changes && now - LastSaveUnix > seconds
                 && (now - LastBgsaveTryUnix > BgsaveRetryDelaySeconds || LastBgsaveOk))
             {
                 Log.Notice($"{changes} changes in {seconds} seconds. Saving...");
@@ -248,10 +266,11 @@ public sealed class RdbPersistence
             Log.Warning("There is a background save in progress. Stopping it!");
             var snapshot = ActiveSnapshot;
             ActiveSnapshot = null;
-            snapshot.Cancel();
+                snapshot.Cancel();
         }
         bool save = _server.ShutdownSave ?? _server.Config.Save.Length > 0;
-        if (!save) return true;
+        // Saving now would write the still empty data set over the file being loaded.
+        if (!save || Loading) return true;
         Log.Notice("Saving the final RDB snapshot before exiting.");
         if (SaveSync()) return true;
         Log.Warning("Error trying to save the DB, can't exit.");
@@ -260,63 +279,87 @@ public sealed class RdbPersistence
 
     // ---- loading ----
 
-    /// <summary>Loads the RDB file at start-up. False (after logging the problem and the check report) when it is corrupt.</summary>
-    public bool LoadAtStartup()
+    /// <summary>
+    /// Loads the RDB file at start-up on a background thread while the event loop already runs and
+    /// answers -LOADING (nothing touches the live databases until the whole file parsed and its
+    /// checksum matched). Then the tables are swapped in and <paramref name="ready"/> runs on the
+    /// loop thread. A damaged file is logged with the check report and the process exits with 1.
+    /// </summary>
+    public void LoadAtStartup(Action ready)
     {
         string path = RdbPath;
-        if (!File.Exists(path)) return true;
+        if (!File.Exists(path)) { ready(); return; }
+        Loading = true;
         long start = Clock.MonotonicUs();
-        try
+        var thread = new Thread(() =>
         {
-            var loader = LoadFile(path, log: true);
-            loader.Commit(_server.Databases);
-            Log.Notice($"Done loading RDB, keys loaded: {loader.KeysLoaded}, keys expired: {loader.Parser.AlreadyExpired}.");
-            double seconds = (Clock.MonotonicUs() - start) / 1e6;
-            Log.Notice("DB loaded from disk: " + seconds.ToString("F3", CultureInfo.InvariantCulture) + " seconds");
-            return true;
-        }
-        catch (RdbFormatException e)
-        {
-            if (e.Message == "Unexpected EOF reading RDB file")
-                Log.Warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-            Log.Warning($"Internal error in RDB reading offset {Math.Max(0, e.Offset)} -> {e.Message}");
-            var report = new StringWriter();
-            RdbCheck.Run(path, report);
-            Log.Raw(report.ToString());
-            return false;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.Warning($"Fatal error loading the DB: {ErrorText(e)}. Exiting.");
-            return false;
-        }
-        finally { Loading = false; }
+            try
+            {
+                var loader = LoadFile(path, log: true);
+                _server.Loop.Post(() =>
+                {
+                    Commit(loader);
+                    Loading = false;
+                    Log.Notice($"Done loading RDB, keys loaded: {loader.KeysLoaded}, keys expired: {loader.Parser.AlreadyExpired}.");
+                    double seconds = (Clock.MonotonicUs() - start) / 1e6;
+                    Log.Notice("DB loaded from disk: " + seconds.ToString("F3", CultureInfo.InvariantCulture) + " seconds");
+                    ready();
+                });
+            }
+            catch (RdbFormatException e)
+            {
+                _server.Loop.Post(() =>
+                {
+                    if (e.Message == "Unexpected EOF reading RDB file")
+                        Log.Warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                    Log.Warning($"Internal error in RDB reading offset {Math.Max(0, e.Offset)} -> {e.Message}");
+                    var report = new StringWriter();
+                    RdbCheck.Run(path, report);
+                    Log.Raw(report.ToString());
+                    Environment.Exit(1);
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _server.Loop.Post(() =>
+                {
+                    Log.Warning($"Fatal error loading the DB: {ErrorText(e)}. Exiting.");
+                    Environment.Exit(1);
+                });
+            }
+        }) { IsBackground = true, Name = "rdb-load" };
+        thread.Start();
     }
 
-    /// <summary>Parses a whole RDB file into fresh tables (not yet committed).</summary>
+    static readonly byte[] LoadingError = "LOADING Redis is loading the dataset in memory"u8.ToArray();
+
+    bool RejectWhileLoading(Client c, Command cmd)
+    {
+        if (!Loading || cmd.Is(CommandFlags.Loading)) return true;
+        cmd.RejectedCalls++;
+        c.Error(LoadingError);
+        return false;
+    }
+
+    /// <summary>Parses a whole RDB file into fresh tables, touching no live state (any thread).</summary>
     public RdbLoader LoadFile(string path, bool log)
     {
-        Loading = true;
-        LoadingStartUnix = Clock.UnixMs() / 1000;
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        LoadingTotalBytes = file.Length;
         var loader = new RdbLoader(_server.Databases.Length) { LogAuxFields = log };
-        try
-        {
-            loader.Load(new RdbReader(file), _server.Config.RdbChecksum, skipExpired: !_server.IsReplica);
-        }
-        finally
-        {
-            LoadingLoadedBytes = file.Position;
-            Loading = false;
-        }
+        loader.Load(new RdbReader(file), _server.Config.RdbChecksum, skipExpired: !_server.IsReplica);
+        return loader;
+    }
+
+    /// <summary>Swaps loaded tables into the databases and records what the file said (loop thread).</summary>
+    void Commit(RdbLoader loader)
+    {
+        loader.Commit(_server.Databases);
         LastLoadKeysLoaded = loader.KeysLoaded;
         LastLoadKeysExpired = loader.Parser.AlreadyExpired;
         FunctionLibraries = loader.FunctionLibraries;
         LoadedReplId = loader.AuxFields.TryGetValue("repl-id", out var id) ? System.Text.Encoding.ASCII.GetString(id) : null;
         LoadedReplOffset = loader.AuxFields.TryGetValue("repl-offset", out var off) && long.TryParse(off, out long o) ? o : -1;
-        LoadedReplStreamDb = loader.AuxFields.TryGetValue("repl-stream-db", out var sdb) && int.TryParse(sdb, out int s) ? s : -1;
-        return loader;
+        LoadedReplStreamDb = loader.AuxFields.TryGetValue("repl-stream-db", out var sdb) && int.TryParse(sdb, out int sd) ? sd : -1;
     }
 
     /// <summary>DEBUG RELOAD: save, then load the file back into the databases.</summary>
@@ -326,12 +369,12 @@ public sealed class RdbPersistence
         try
         {
             var loader = LoadFile(RdbPath, log: true);
-            if (flush) loader.Commit(_server.Databases);
-            else return "ERR DEBUG RELOAD NOFLUSH is not supported";
+            if (!flush) return "ERR DEBUG RELOAD NOFLUSH is not supported";
+            Commit(loader);
         }
         catch (RdbFormatException e) { return $"ERR Error trying to load the RDB dump: {e.Message} (offset {e.Offset})"; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"ERR Error trying to load the RDB dump, check server logs."; }
-        Log.Notice("DB reloaded by DEBUG RELOAD");
+        Log.Warning("DB reloaded by DEBUG RELOAD");
         return null;
     }
 }

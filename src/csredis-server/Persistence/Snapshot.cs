@@ -41,7 +41,8 @@ public sealed class Snapshot : IKeyspaceWriteObserver
 
     sealed class DbState
     {
-        public required Db Db;
+        /// <summary>The database number these tables had when the snapshot started (SWAPDB may move them).</summary>
+        public required int Id;
         public KeyTable Main = null!, Expires = null!;
         public ulong[] Pending = null!;
         public int HighWater;
@@ -59,7 +60,8 @@ public sealed class Snapshot : IKeyspaceWriteObserver
     readonly DbState?[] _states;
     readonly BlockingCollection<List<Record>> _queue = new(QueueBatches);
     readonly Thread _writerThread;
-    readonly bool _compress, _checksum, _writeIdle;
+    readonly bool _compress, _checksum;
+    readonly RdbValues.AccessHint _hint;
     readonly Action<RdbWriter> _writePreamble;
     List<Record> _batch = new();
     int _walkDb = -1, _walkIndex;
@@ -82,14 +84,14 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         _writePreamble = writePreamble;
         _compress = server.Config.RdbCompression;
         _checksum = server.Config.RdbChecksum;
-        _writeIdle = server.Config.MaxMemoryPolicy.Contains("lru", StringComparison.Ordinal);
+        _hint = RdbValues.HintFor(server.Config.MaxMemoryPolicy);
         _states = new DbState?[server.Databases.Length];
         foreach (var db in server.Databases)
         {
             if (db.Count == 0) continue;
             var state = new DbState
             {
-                Db = db, Main = db.Main, Expires = db.Expires, HighWater = db.Main.HighWater,
+                Id = db.Id, Main = db.Main, Expires = db.Expires, HighWater = db.Main.HighWater,
                 Keys = db.Count, ExpiresCount = db.Expires.Count, Attached = true,
             };
             // Every index below the high-water mark starts pending; free ones are skipped when met.
@@ -115,25 +117,41 @@ public sealed class Snapshot : IKeyspaceWriteObserver
 
     // ---- write hooks (loop thread) ----
 
-    public void BeforeEntryWrite(Db db, int index)
+    /// <summary>The state whose tables <paramref name="db"/> holds now (SWAPDB can move them to another database).</summary>
+    DbState? StateFor(Db db)
     {
         var s = _states[db.Id];
-        if (s == null || !s.Attached || !IsPending(s, index)) return;
+        if (s != null && s.Main == db.Main) return s.Attached ? s : null;
+        foreach (var other in _states)
+            if (other != null && other.Main == db.Main) return other.Attached ? other : null;
+        return null;
+    }
+
+    public void BeforeEntryWrite(Db db, int index)
+    {
+        var s = StateFor(db);
+        if (s == null || !IsPending(s, index)) return;
         Capture(s, index, byWrite: true);
     }
 
     public void AfterEntryInsert(Db db, int index)
     {
-        var s = _states[db.Id];
-        if (s != null && s.Attached && index < s.HighWater) ClearPending(s, index);
+        var s = StateFor(db);
+        if (s != null && index < s.HighWater) ClearPending(s, index);
     }
 
     public void BeforeFlush(Db db)
     {
         // The old tables stay with the snapshot; the database continues with fresh ones.
-        var s = _states[db.Id];
+        var s = StateFor(db);
         if (s != null) s.Attached = false;
         db.WriteObserver = null;
+    }
+
+    void StopObserving(DbState s)
+    {
+        foreach (var db in _server.Databases)
+            if (db.Main == s.Main && db.WriteObserver == this) db.WriteObserver = null;
     }
 
     void Capture(DbState s, int index, bool byWrite)
@@ -158,13 +176,13 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         {
             // Mutable value: serialize now, before the command changes it.
             var w = new RdbWriter(256) { Compress = _compress };
-            RdbValues.WriteRecord(w, item, expire, _writeIdle);
+            RdbValues.WriteRecord(w, item, expire, _hint);
             var encoded = w.WrittenSpan.ToArray();
             record = new Record(new EncodedRecord { Bytes = encoded }, -1);
             bytes = encoded.Length;
         }
         if (byWrite) CapturedBytes += bytes;
-        if (s.Db.Id == _walkDb) _batch.Add(record);
+        if (s.Id == _walkDb) _batch.Add(record);
         else (s.Deferred ??= new()).Add(record);
     }
 
@@ -215,7 +233,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
     void FinishDb(int d)
     {
         var s = _states[d]!;
-        if (s.Attached && s.Db.WriteObserver == this) s.Db.WriteObserver = null;
+        if (s.Attached) StopObserving(s);
         s.Attached = false;
         s.Pending = [];
         s.HighWater = 0;
@@ -255,7 +273,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
                             KeysWritten++;
                             break;
                         case byte[] packed:
-                            RdbValues.WriteRecord(w, packed, record.ExpireMs, _writeIdle);
+                            RdbValues.WriteRecord(w, packed, record.ExpireMs, _hint);
                             KeysWritten++;
                             break;
                     }
@@ -288,13 +306,9 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         if (_detached) return;
         _detached = true;
         if (_timerId != 0) { _server.Loop.RemoveTimer(_timerId); _timerId = 0; }
-        for (int d = 0; d < _states.Length; d++)
-        {
-            var s = _states[d];
-            if (s == null) continue;
-            if (s.Db.WriteObserver == this) s.Db.WriteObserver = null;
-            _states[d] = null;
-        }
+        foreach (var db in _server.Databases)
+            if (db.WriteObserver == this) db.WriteObserver = null;
+        Array.Clear(_states);
         if (_server.SnapshotsInProgress > 0) _server.SnapshotsInProgress--;
     }
 

@@ -1,17 +1,293 @@
-// Encodings of the non-string types. Until the list, hash, set and sorted set types exist in this
-// tree there is nothing to write; reading any of their encodings reports the type as not supported.
+// RDB encodings of lists, hashes, sets and sorted sets.
+// Written as Redis 7.0 writes them: lists as quicklist-v2 (nodes of listpacks, about 8 KB each);
+// small hashes and sorted sets as one listpack, big ones as plain pairs (hash) or member +
+// binary double (zset-v2); sets as an intset blob or plain members.
+// Read in every encoding Redis 7.0 loads: also linked lists, ziplists, quicklist-v1 of ziplists,
+// zipmaps, zset-v1 with text scores. Loaded values are built through the types' own insert paths,
+// so they get the encoding csredis would give them under the current size thresholds.
+using Csredis.Common.Resp;
+using Csredis.Common.Text;
 using Csredis.Server.Keyspace;
+using Csredis.Server.Keyspace.Types;
 
 namespace Csredis.Server.Rdb;
 
 public static partial class RdbValues
 {
-    static byte TypeByteOfObject(RedisObject o) =>
-        throw new NotSupportedException($"RDB encoding of {o.Type} values is not implemented");
+    /// <summary>Size thresholds of the encodings (set-max-intset-entries, zset-max-listpack-*), from the server configuration.</summary>
+    public static Func<(long SetMaxIntset, long ZsetMaxEntries, long ZsetMaxValue)> Limits = () => (512, 128, 64);
 
-    static void WriteObject(RdbWriter w, RedisObject o) =>
-        throw new NotSupportedException($"RDB encoding of {o.Type} values is not implemented");
+    const int ListNodeBytes = 8 * 1024;
 
-    static object ReadObject(RdbReader r, byte type, byte[] key) =>
-        throw new RdbFormatException($"Unsupported RDB object type {type} ({RdbFormat.TypeName(type)})", r.Offset);
+    static byte TypeByteOfObject(RedisObject o) => o switch
+    {
+        ListObject => RdbFormat.TypeListQuicklist2,
+        HashObject h => h.IsPacked ? RdbFormat.TypeHashListpack : RdbFormat.TypeHash,
+        SetObject s => s.IsIntSet ? RdbFormat.TypeSetIntset : RdbFormat.TypeSet,
+        ZSetObject z => z.IsListpack ? RdbFormat.TypeZSetListpack : RdbFormat.TypeZSet2,
+        _ => throw new NotSupportedException($"RDB encoding of {o.Type} values is not implemented"),
+    };
+
+    static void WriteObject(RdbWriter w, RedisObject o)
+    {
+        switch (o)
+        {
+            case ListObject list: WriteList(w, list); break;
+            case HashObject hash: WriteHash(w, hash); break;
+            case SetObject set: WriteSet(w, set); break;
+            case ZSetObject zset: WriteZSet(w, zset); break;
+            default: throw new NotSupportedException($"RDB encoding of {o.Type} values is not implemented");
+        }
+    }
+
+    static void WriteList(RdbWriter w, ListObject list)
+    {
+        // Nodes are cut at about 8 KB (list-max-listpack-size -2); count them first for the header.
+        Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
+        var nodes = new List<byte[]>();
+        var builder = new ListpackBuilder();
+        if (list.Count > 0)
+        {
+            var p = list.First;
+            do
+            {
+                var value = list.ValueAt(p, scratch);
+                if (builder.Count > 0 && builder.Bytes + value.Length + 10 > ListNodeBytes) nodes.Add(builder.Finish().ToArray());
+                builder.Add(value);
+            } while (list.Next(ref p));
+        }
+        if (builder.Count > 0) nodes.Add(builder.Finish().ToArray());
+        w.WriteLength((ulong)nodes.Count);
+        foreach (var node in nodes)
+        {
+            w.WriteLength(RdbFormat.QuicklistNodePacked);
+            w.WriteString(node);
+        }
+    }
+
+    static void WriteHash(RdbWriter w, HashObject hash)
+    {
+        Span<byte> scratch = stackalloc byte[HashObject.IteratorScratch];
+        if (hash.IsPacked)
+        {
+            var builder = new ListpackBuilder();
+            var it = hash.Iterate(scratch);
+            while (it.MoveNext())
+            {
+                builder.Add(it.Field);
+                builder.Add(it.Value);
+            }
+            w.WriteString(builder.Finish());
+            return;
+        }
+        w.WriteLength((ulong)hash.Count);
+        var pairs = hash.Iterate(scratch);
+        while (pairs.MoveNext())
+        {
+            w.WriteString(pairs.Field);
+            w.WriteString(pairs.Value);
+        }
+    }
+
+    static void WriteSet(RdbWriter w, SetObject set)
+    {
+        Span<byte> scratch = stackalloc byte[20];
+        if (set.IsIntSet)
+        {
+            var values = new List<long>(set.Count);
+            for (int i = 0; i < set.PositionLimit; i++)
+                if (set.TryGetAt(i, scratch, out var member) && NumberParsing.TryParseInt64(member, out long v)) values.Add(v);
+            w.WriteString(PackedFormats.WriteIntset(values));
+            return;
+        }
+        w.WriteLength((ulong)set.Count);
+        for (int i = 0; i < set.PositionLimit; i++)
+            if (set.TryGetAt(i, scratch, out var member)) w.WriteString(member);
+    }
+
+    static void WriteZSet(RdbWriter w, ZSetObject zset)
+    {
+        int count = zset.Count;
+        var walker = zset.WalkFrom(0);
+        if (zset.IsListpack)
+        {
+            var builder = new ListpackBuilder();
+            Span<byte> text = stackalloc byte[32];
+            for (int i = 0; i < count; i++, walker.MoveNext())
+            {
+                builder.Add(walker.Member);
+                builder.Add(text[..ScoreText(walker.Score, text)]);
+            }
+            w.WriteString(builder.Finish());
+            return;
+        }
+        w.WriteLength((ulong)count);
+        for (int i = 0; i < count; i++, walker.MoveNext())
+        {
+            w.WriteString(walker.Member);
+            w.WriteBinaryDouble(walker.Score);
+        }
+    }
+
+    /// <summary>A score as Redis stores it in a listpack (d2string): integral values without a fraction, others %.17g.</summary>
+    static int ScoreText(double score, Span<byte> text)
+    {
+        if (double.IsNaN(score)) { "nan"u8.CopyTo(text); return 3; }
+        if (double.IsPositiveInfinity(score)) { "inf"u8.CopyTo(text); return 3; }
+        if (double.IsNegativeInfinity(score)) { "-inf"u8.CopyTo(text); return 4; }
+        if (score == Math.Floor(score) && Math.Abs(score) < 1e17 && !(score == 0 && double.IsNegative(score)))
+            return NumberParsing.FormatInt64((long)score, text);
+        return DoubleFormat.Format17g(score, text);
+    }
+
+    // ---- reading ----
+
+    static RdbFormatException BadValue(RdbReader r, string what) => new(what, r.Offset);
+
+    static double ParseScore(RdbReader r, byte[] text)
+    {
+        if (!NumberParsing.TryParseDoubleLenient(text, out double score)) throw BadValue(r, "Bad score in sorted set");
+        return score;
+    }
+
+    /// <summary>Reads a collection; null when it is empty (Redis skips such keys).</summary>
+    static object? ReadObject(RdbReader r, byte type, byte[] key)
+    {
+        switch (type)
+        {
+            case RdbFormat.TypeList:
+            {
+                int n = r.ReadCount();
+                var list = new ListObject(key);
+                for (int i = 0; i < n; i++) list.PushRight(r.ReadString());
+                return list.Count == 0 ? null : list;
+            }
+            case RdbFormat.TypeListZiplist:
+                return BuildList(key, PackedFormats.ReadZiplist(ReadBlob(r)));
+            case RdbFormat.TypeListQuicklist:
+            case RdbFormat.TypeListQuicklist2:
+            {
+                int nodes = r.ReadCount();
+                var list = new ListObject(key);
+                for (int i = 0; i < nodes; i++)
+                {
+                    ulong container = type == RdbFormat.TypeListQuicklist2 ? r.ReadLength() : RdbFormat.QuicklistNodePacked;
+                    var blob = r.ReadString();
+                    if (container == RdbFormat.QuicklistNodePlain) { list.PushRight(blob); continue; }
+                    if (container != RdbFormat.QuicklistNodePacked) throw BadValue(r, $"Quicklist integrity check failed: unknown container {container}");
+                    var items = type == RdbFormat.TypeListQuicklist ? PackedFormats.ReadZiplist(blob) : PackedFormats.ReadListpack(blob);
+                    foreach (var item in items) list.PushRight(item);
+                }
+                return list.Count == 0 ? null : list;
+            }
+            case RdbFormat.TypeSet:
+            {
+                int n = r.ReadCount();
+                SetObject? set = null;
+                long max = Limits().SetMaxIntset;
+                for (int i = 0; i < n; i++)
+                {
+                    var member = r.ReadString();
+                    set ??= SetObject.CreateFor(key, member);
+                    if (!set.Add(member, max)) throw BadValue(r, "Duplicate set members detected");
+                }
+                return set;
+            }
+            case RdbFormat.TypeSetIntset:
+            {
+                var values = PackedFormats.ReadIntset(ReadBlob(r));
+                if (values.Count == 0) return null;
+                var set = new SetObject(key);
+                long max = Limits().SetMaxIntset;
+                Span<byte> digits = stackalloc byte[20];
+                foreach (var v in values) set.Add(digits[..NumberParsing.FormatInt64(v, digits)], max);
+                return set;
+            }
+            case RdbFormat.TypeZSet:
+            case RdbFormat.TypeZSet2:
+            {
+                int n = r.ReadCount();
+                var pairs = new List<(byte[], double)>(Math.Min(n, 1 << 16));
+                for (int i = 0; i < n; i++)
+                {
+                    var member = r.ReadString();
+                    double score = type == RdbFormat.TypeZSet2 ? r.ReadBinaryDouble() : r.ReadTextDouble();
+                    if (double.IsNaN(score)) throw BadValue(r, "Zset with NAN score detected");
+                    pairs.Add((member, score));
+                }
+                return BuildZSet(r, key, pairs);
+            }
+            case RdbFormat.TypeZSetZiplist:
+            case RdbFormat.TypeZSetListpack:
+            {
+                var items = type == RdbFormat.TypeZSetZiplist ? PackedFormats.ReadZiplist(ReadBlob(r)) : PackedFormats.ReadListpack(ReadBlob(r));
+                if (items.Count % 2 != 0) throw BadValue(r, "Zset listpack integrity check failed.");
+                var pairs = new List<(byte[], double)>(items.Count / 2);
+                for (int i = 0; i < items.Count; i += 2) pairs.Add((items[i], ParseScore(r, items[i + 1])));
+                return BuildZSet(r, key, pairs);
+            }
+            case RdbFormat.TypeHash:
+            {
+                int n = r.ReadCount();
+                var hash = new HashObject(key);
+                for (int i = 0; i < n; i++)
+                {
+                    var field = r.ReadString();
+                    var value = r.ReadString();
+                    if (!hash.Set(field, value)) throw BadValue(r, "Duplicate hash fields detected");
+                }
+                return n == 0 ? null : hash;
+            }
+            case RdbFormat.TypeHashZipmap:
+                return BuildHash(r, key, PackedFormats.ReadZipmap(ReadBlob(r)));
+            case RdbFormat.TypeHashZiplist:
+                return BuildHash(r, key, PackedFormats.ReadZiplist(ReadBlob(r)));
+            case RdbFormat.TypeHashListpack:
+                return BuildHash(r, key, PackedFormats.ReadListpack(ReadBlob(r)));
+            case RdbFormat.TypeStreamListpacks:
+            case RdbFormat.TypeStreamListpacks2:
+                throw BadValue(r, $"Unsupported RDB object type {type} ({RdbFormat.TypeName(type)}): streams are not implemented");
+        }
+        throw new RdbFormatException($"Unknown RDB encoding type {type}", r.Offset);
+    }
+
+    static byte[] ReadBlob(RdbReader r)
+    {
+        long at = r.Offset;
+        try { return r.ReadString(); }
+        catch (RdbFormatException e) when (e.Offset < 0) { throw new RdbFormatException(e.Message, at); }
+    }
+
+    static ListObject? BuildList(byte[] key, List<byte[]> items)
+    {
+        if (items.Count == 0) return null;
+        var list = new ListObject(key);
+        foreach (var item in items) list.PushRight(item);
+        return list;
+    }
+
+    static HashObject? BuildHash(RdbReader r, byte[] key, List<byte[]> items)
+    {
+        if (items.Count % 2 != 0) throw BadValue(r, "Hash listpack integrity check failed.");
+        if (items.Count == 0) return null;
+        var hash = new HashObject(key);
+        for (int i = 0; i < items.Count; i += 2)
+            if (!hash.Set(items[i], items[i + 1])) throw BadValue(r, "Duplicate hash fields detected");
+        return hash;
+    }
+
+    static ZSetObject? BuildZSet(RdbReader r, byte[] key, List<(byte[] Member, double Score)> pairs)
+    {
+        if (pairs.Count == 0) return null;
+        var (_, maxEntries, maxValue) = Limits();
+        long longest = 0;
+        foreach (var (m, _) in pairs) longest = Math.Max(longest, m.Length);
+        var zset = ZSetObject.Create(key, pairs.Count, longest, maxEntries, maxValue);
+        foreach (var (member, score) in pairs)
+        {
+            if (zset.TryGetScore(member, out _)) throw BadValue(r, "Duplicate zset fields detected");
+            zset.Insert(member, score, maxEntries, maxValue);
+        }
+        return zset;
+    }
 }

@@ -11,8 +11,8 @@ public interface IRdbVisitor
     void Aux(string key, byte[] value, long offset);
     void SelectDb(int db, long offset);
     void ResizeDb(long keys, long expires);
-    /// <summary>A key-value record; <paramref name="expireMs"/> is -1 without a TTL, <paramref name="idleSeconds"/> -1 without a hint.</summary>
-    void Key(int db, byte[] key, object value, long expireMs, long idleSeconds);
+    /// <summary>A key-value record; <paramref name="expireMs"/> is -1 without a TTL, <paramref name="idleSeconds"/> and <paramref name="freq"/> -1 without a hint.</summary>
+    void Key(int db, byte[] key, object value, long expireMs, long idleSeconds, long freq);
     void FunctionLibrary(byte[] code, long offset);
     void ChecksumResult(ulong expected, ulong stored, long offset);
 }
@@ -23,7 +23,7 @@ public sealed class RdbParser
     public string Doing = "start";
     /// <summary>Type byte of the value being read, or -1 between values.</summary>
     public int CurrentType = -1;
-    public long KeysRead, Expires, AlreadyExpired;
+    public long KeysRead, Expires, AlreadyExpired, EmptyKeysSkipped;
     /// <summary>Key of the value being read (error reports), or null.</summary>
     public byte[]? CurrentKey;
     public bool VerifyChecksum = true;
@@ -47,7 +47,7 @@ public sealed class RdbParser
             throw new RdbFormatException($"Can't handle RDB format version {Encoding.ASCII.GetString(magic, 5, 4)}", 5);
 
         int db = 0;
-        long expireMs = -1, idleSeconds = -1;
+        long expireMs = -1, idleSeconds = -1, freq = -1;
         while (true)
         {
             Doing = "read-type";
@@ -66,7 +66,7 @@ public sealed class RdbParser
                     // RDB before version 9 wrote this in host order; every platform Redis ran on for it was little-endian.
                     continue;
                 case RdbFormat.OpcodeFreq:
-                    r.ReadByte();
+                    freq = r.ReadByte();
                     continue;
                 case RdbFormat.OpcodeIdle:
                     Doing = "read-len";
@@ -122,7 +122,7 @@ public sealed class RdbParser
             CurrentKey = keyBytes;
             KeysRead++;
             Doing = "read-object-value";
-            object item;
+            object? item;
             if (type == RdbFormat.TypeModulePreGa)
                 throw new RdbFormatException("Pre-release module format not supported", r.Offset);
             if (type == RdbFormat.TypeModule2)
@@ -132,15 +132,24 @@ public sealed class RdbParser
             }
             item = RdbValues.ReadValue(r, type, keyBytes);
             CurrentKey = null;
+            if (item == null)
+            {
+                EmptyKeysSkipped++;
+                expireMs = -1;
+                idleSeconds = -1;
+                freq = -1;
+                continue;
+            }
             if (expireMs != -1)
             {
                 Expires++;
                 if (expireMs < NowMs) AlreadyExpired++;
             }
             if (!(SkipExpired && expireMs != -1 && expireMs < NowMs))
-                visitor.Key(db, keyBytes, item, expireMs, idleSeconds);
+                visitor.Key(db, keyBytes, item, expireMs, idleSeconds, freq);
             expireMs = -1;
             idleSeconds = -1;
+            freq = -1;
         }
     }
 

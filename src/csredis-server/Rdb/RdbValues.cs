@@ -23,19 +23,34 @@ public static partial class RdbValues
         else WriteObject(w, (RedisObject)item);
     }
 
-    /// <summary>A whole key-value record: expiry, LRU idle hint, type, key, value.</summary>
-    public static void WriteRecord(RdbWriter w, object item, long expireMs, bool writeIdle)
+    /// <summary>Which access hint records carry: IDLE under an LRU maxmemory-policy, FREQ under LFU, none otherwise (as Redis).</summary>
+    public enum AccessHint { None, Idle, Freq }
+
+    public static AccessHint HintFor(string maxmemoryPolicy) =>
+        maxmemoryPolicy.Contains("lru", StringComparison.Ordinal) ? AccessHint.Idle
+        : maxmemoryPolicy.Contains("lfu", StringComparison.Ordinal) ? AccessHint.Freq : AccessHint.None;
+
+    /// <summary>A whole key-value record: expiry, access hint, type, key, value.</summary>
+    public static void WriteRecord(RdbWriter w, object item, long expireMs, AccessHint hint)
     {
         if (expireMs != -1)
         {
             w.WriteByte(RdbFormat.OpcodeExpireTimeMs);
             w.WriteMillisecondsTime(expireMs);
         }
-        if (writeIdle)
+        if (hint != AccessHint.None)
         {
-            uint lru = item is byte[] p ? PackedString.Lru(p) : ((RedisObject)item).Lru;
-            w.WriteByte(RdbFormat.OpcodeIdle);
-            w.WriteLength((ulong)LruClock.IdleSeconds(lru));
+            uint bits = Db.AccessBits(item);
+            if (hint == AccessHint.Idle)
+            {
+                w.WriteByte(RdbFormat.OpcodeIdle);
+                w.WriteLength((ulong)LruClock.IdleSeconds(bits));
+            }
+            else
+            {
+                w.WriteByte(RdbFormat.OpcodeFreq);
+                w.WriteByte((byte)LruClock.LfuDecayedCounter(bits));
+            }
         }
         w.WriteByte(TypeByteOf(item));
         w.WriteString(StoredKey.Of(item));
@@ -43,18 +58,21 @@ public static partial class RdbValues
         else WriteObject(w, (RedisObject)item);
     }
 
-    /// <summary>Reads a value of RDB type <paramref name="type"/> stored under <paramref name="key"/>.</summary>
-    public static object ReadValue(RdbReader r, byte type, byte[] key)
+    /// <summary>Null for an empty collection, which Redis skips on load and RESTORE rejects.</summary>
+    public static object? ReadValue(RdbReader r, byte type, byte[] key)
     {
         if (type == RdbFormat.TypeString) return PackedString.CreateForSet(key, r.ReadString());
         return ReadObject(r, type, key);
     }
 
-    /// <summary>Sets the LRU clock from an IDLE hint.</summary>
-    public static void ApplyIdle(object item, long idleSeconds)
+    /// <summary>Applies IDLE/FREQ hints (RDB, RESTORE IDLETIME/FREQ) as Redis's objectSetLRUOrLFU: FREQ counts under an LFU policy, IDLE otherwise; -1 = absent.</summary>
+    public static void ApplyAccessHints(object item, long idleSeconds, long freq)
     {
-        uint lru = (uint)((LruClock.Now - idleSeconds) & 0xFFFFFF);
-        if (item is byte[] packed) PackedString.SetLru(packed, lru);
-        else ((RedisObject)item).Lru = lru;
+        if (LruClock.Lfu)
+        {
+            if (freq >= 0) Db.SetAccessBits(item, (LruClock.ForNewObject & ~0xFFu) | (uint)Math.Min(freq, 255));
+        }
+        else if (idleSeconds >= 0)
+            Db.SetAccessBits(item, (uint)((LruClock.Now - idleSeconds) & 0xFFFFFF));
     }
 }

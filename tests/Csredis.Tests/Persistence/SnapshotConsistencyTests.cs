@@ -1,8 +1,8 @@
 // BGSAVE must write the data set exactly as it was when BGSAVE was accepted, while the server keeps
 // executing writes. The reference is DEBUG DIGEST sent in the same packet just before BGSAVE (the
 // server runs both back to back, nothing runs between them). A writer meanwhile increments a
-// counter, creates marker keys, overwrites, appends to, deletes and re-expires existing keys and
-// flushes a whole database; any of these leaking into the file, or an old version lost, changes
+// counter, creates marker keys, overwrites, appends to, deletes and re-expires existing keys,
+// pushes to lists, changes hashes and sets in place, flushes a whole database and swaps two; any of these leaking into the file, or an old version lost, changes
 // the digest of the file when real Redis loads it.
 using Xunit;
 using System.Text;
@@ -24,8 +24,16 @@ public class SnapshotConsistencyTests
             if (i % 10 == 0) commands.Add(Cmd("PEXPIREAT", $"key:{i}", 4_000_000_000_000L + i));
             if (commands.Count >= 20_000) { Assert.Empty(Pipeline(c, commands)); commands.Clear(); }
         }
+        for (int i = 0; i < 2_000; i++)
+        {
+            commands.Add(Cmd("RPUSH", $"list:{i}", "a", "b", i, new string('l', i % 100)));
+            commands.Add(Cmd("HSET", $"hash:{i}", "f1", i, "f2", new string('h', i % 80)));
+            commands.Add(Cmd("SADD", $"set:{i}", i, i + 1, $"m{i}"));
+        }
         commands.Add(Cmd("SELECT", 3));
         for (int i = 0; i < 20_000; i++) commands.Add(Cmd("SET", $"db3:{i}", i));
+        commands.Add(Cmd("SELECT", 4));
+        for (int i = 0; i < 5_000; i++) commands.Add(Cmd("RPUSH", $"db4:{i}", i, "x"));
         commands.Add(Cmd("SELECT", 0));
         commands.Add(Cmd("SET", "counter", 0));
         Assert.Empty(Pipeline(c, commands));
@@ -50,12 +58,26 @@ public class SnapshotConsistencyTests
                 batch.Add(Cmd("EXPIRE", $"key:{random.Next(BaseKeys)}", 5000));
                 batch.Add(Cmd("PERSIST", $"key:{random.Next(BaseKeys)}"));
                 batch.Add(Cmd("SET", $"key:{k}", "recreated-after-delete"));
+                int m = random.Next(2_000);
+                batch.Add(Cmd("RPUSH", $"list:{m}", "pushed"));
+                batch.Add(Cmd("LPOP", $"list:{random.Next(2_000)}"));
+                batch.Add(Cmd("HSET", $"hash:{m}", "f1", "changed", $"new{marker}", "v"));
+                batch.Add(Cmd("SADD", $"set:{m}", $"added{marker}"));
+                batch.Add(Cmd("SREM", $"set:{random.Next(2_000)}", "m1", "m2", "m3"));
             }
             if (marker % 2000 == 0)
             {
                 batch.Add(Cmd("SELECT", 3));
                 batch.Add(Cmd("FLUSHDB"));
                 batch.Add(Cmd("SET", "db3:new", "after-flush"));
+                batch.Add(Cmd("SELECT", 0));
+            }
+            if (marker % 3000 == 0)
+            {
+                batch.Add(Cmd("SWAPDB", 4, 5));
+                batch.Add(Cmd("SELECT", 5));
+                batch.Add(Cmd("RPUSH", $"db4:{random.Next(5_000)}", "after-swap"));
+                batch.Add(Cmd("DEL", $"db4:{random.Next(5_000)}"));
                 batch.Add(Cmd("SELECT", 0));
             }
             Assert.Empty(Pipeline(w, batch));
@@ -80,6 +102,8 @@ public class SnapshotConsistencyTests
             PersistenceKit.WaitFor(() => Interlocked.Read(ref sent) > 20_000 || writer.IsCompleted, TimeSpan.FromSeconds(30), "writer warm-up");
             Assert.False(writer.IsFaulted, writer.Exception?.ToString());
 
+            // DEBUG DIGEST of ~230k keys takes seconds while the writer competes for the loop.
+            c.Timeout = TimeSpan.FromSeconds(60);
             // One packet: the digest, the counter and BGSAVE run back to back in the server.
             c.SendRaw(RawClient.EncodeCommand("DEBUG", "DIGEST").Concat(RawClient.EncodeCommand("GET", "counter"))
                 .Concat(RawClient.EncodeCommand("BGSAVE")).ToArray());
