@@ -20,9 +20,12 @@ public sealed class FieldTable
     const int BigEntry = 4096;
     const int BigFlag = int.MinValue;
     const int MaxPages = 1 << 15;
+    /// <summary>`next` of a released arena entry: never a valid location (an entry cannot start at offset 65535).</summary>
+    const int Dead = 0x7FFFFFFF;
 
     int[] _buckets = new int[4];
     byte[][] _pages = new byte[1][];
+    int[] _pageUsed = new int[1]; // bytes written in each full page (the last one uses _tail)
     int _pageCount;
     int _tail;              // write offset in the last page
     byte[]?[] _big = new byte[4][];
@@ -162,9 +165,17 @@ public sealed class FieldTable
 
     void AddPage()
     {
-        if (_pageCount > 0) _garbageBytes += PageSize - _tail; // the unused end of the page
+        if (_pageCount > 0)
+        {
+            _garbageBytes += PageSize - _tail; // the unused end of the page
+            _pageUsed[_pageCount - 1] = _tail;
+        }
         if (_pageCount == MaxPages) throw new InvalidOperationException("hash too large");
-        if (_pageCount == _pages.Length) Array.Resize(ref _pages, _pages.Length * 2);
+        if (_pageCount == _pages.Length)
+        {
+            Array.Resize(ref _pages, _pages.Length * 2);
+            Array.Resize(ref _pageUsed, _pages.Length);
+        }
         // Location 0 means "no entry", so the very first page starts at offset 8.
         _pages[_pageCount++] = new byte[PageSize];
         _tail = _pageCount == 1 ? 8 : 0;
@@ -183,6 +194,15 @@ public sealed class FieldTable
         int size = EntrySize(loc);
         _liveBytes -= size;
         _garbageBytes += size;
+        SetNext(loc, Dead);
+    }
+
+    static int EntrySizeIn(byte[] block, int offset)
+    {
+        int pos = offset + 8;
+        int flen = ReadVarint(block, ref pos);
+        int vlen = ReadVarint(block, ref pos);
+        return pos - offset + flen + vlen;
     }
 
     // ---- lookups and updates ----
@@ -247,20 +267,30 @@ public sealed class FieldTable
         return false;
     }
 
+    /// <summary>New bucket array of <paramref name="size"/>: every live entry is relinked by walking the arena
+    /// pages in address order (sequential memory, no chain chasing), then the big entries.</summary>
     void Resize(int size)
     {
         var buckets = new int[size];
         int mask = size - 1;
-        foreach (int head in _buckets)
+        for (int p = 0; p < _pageCount; p++)
         {
-            for (int loc = head; loc != 0;)
+            var block = _pages[p];
+            int end = p == _pageCount - 1 ? _tail : _pageUsed[p];
+            for (int pos = p == 0 ? 8 : 0; pos < end; pos += EntrySizeIn(block, pos))
             {
-                int next = NextOf(loc);
-                int b = HashOf(loc) & mask;
-                SetNext(loc, buckets[b]);
-                buckets[b] = loc;
-                loc = next;
+                if (NextOf(block, pos) == Dead) continue;
+                int b = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(pos + 4)) & mask;
+                SetNext(block, pos, buckets[b]);
+                buckets[b] = p << PageBits | pos;
             }
+        }
+        for (int i = 0; i < _bigCount; i++)
+        {
+            if (_big[i] is not { } block) continue;
+            int b = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(4)) & mask;
+            SetNext(block, 0, buckets[b]);
+            buckets[b] = BigFlag | i;
         }
         _buckets = buckets;
     }
@@ -268,37 +298,32 @@ public sealed class FieldTable
     void CompactIfFragmented()
     {
         if (_garbageBytes < PageSize || _garbageBytes < _liveBytes) return;
-        // Rewrite every small entry into fresh pages, bucket by bucket; chains keep their order.
+        // Copy the live entries into fresh pages in address order, then relink everything.
         var oldPages = _pages;
+        var oldUsed = _pageUsed;
+        int oldCount = _pageCount, oldTail = _tail;
         _pages = new byte[Math.Max(1, _pageCount)][];
+        _pageUsed = new int[_pages.Length];
         _pageCount = 0;
         _tail = 0;
         _garbageBytes = 0;
         _liveBytes = 0;
-        for (int b = 0; b < _buckets.Length; b++)
+        for (int p = 0; p < oldCount; p++)
         {
-            int prev = 0;
-            for (int loc = _buckets[b]; loc != 0;)
+            var block = oldPages[p];
+            int end = p == oldCount - 1 ? oldTail : oldUsed[p];
+            for (int pos = p == 0 ? 8 : 0; pos < end; pos += EntrySizeIn(block, pos))
             {
-                int current = loc;
-                if (current >= 0)
-                {
-                    var block = oldPages[current >>> PageBits];
-                    int offset = current & OffsetMask;
-                    int pos = offset + 8;
-                    int flen = ReadVarint(block, ref pos);
-                    int vlen = ReadVarint(block, ref pos);
-                    int next = NextOf(block, offset);
-                    int hash = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(offset + 4));
-                    current = Write(hash, next, block.AsSpan(pos, flen), block.AsSpan(pos + flen, vlen));
-                    if (prev == 0) _buckets[b] = current;
-                    else SetNext(prev, current);
-                }
-                else _liveBytes += _big[current & ~BigFlag]!.Length;
-                prev = current;
-                loc = NextOf(current);
+                if (NextOf(block, pos) == Dead) continue;
+                int q = pos + 8;
+                int flen = ReadVarint(block, ref q);
+                int vlen = ReadVarint(block, ref q);
+                int hash = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(pos + 4));
+                Write(hash, 0, block.AsSpan(q, flen), block.AsSpan(q + flen, vlen));
             }
         }
+        for (int i = 0; i < _bigCount; i++) if (_big[i] is { } big) _liveBytes += big.Length;
+        Resize(_buckets.Length);
     }
 
     // ---- iteration, scan and sampling ----
