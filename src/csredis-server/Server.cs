@@ -20,6 +20,7 @@ public sealed class ServerStats
     public long ExpiredKeys, ExpiredStalePerc, ExpiredTimeCapReachedCount, ExpireCycleCpuMilliseconds, EvictedKeys;
     public long KeyspaceHits, KeyspaceMisses;
     public long TotalErrorReplies, UnexpectedErrorReplies;
+    public long ReadsProcessed, WritesProcessed, ReplyBufferShrinks, ReplyBufferExpands;
     public readonly Dictionary<string, long> ErrorCounts = new(StringComparer.Ordinal);
 
     // Instantaneous metrics: samples of the counters taken by the cron, as Redis's trackInstantaneousMetric.
@@ -44,6 +45,7 @@ public sealed class ServerStats
         ConnectionsReceived = RejectedConnections = CommandsProcessed = NetInputBytes = NetOutputBytes = 0;
         ExpiredKeys = ExpiredStalePerc = ExpiredTimeCapReachedCount = ExpireCycleCpuMilliseconds = EvictedKeys = 0;
         KeyspaceHits = KeyspaceMisses = TotalErrorReplies = UnexpectedErrorReplies = 0;
+        ReadsProcessed = WritesProcessed = ReplyBufferShrinks = ReplyBufferExpands = 0;
         ErrorCounts.Clear();
     }
 }
@@ -78,6 +80,8 @@ public sealed partial class RedisServer
     public readonly ServerConfig Config;
     public readonly EventLoop Loop = new();
     public readonly CommandTable Commands;
+    /// <summary>RDB save/load state and orchestration (INFO persistence reads its public fields).</summary>
+    public readonly Persistence.RdbPersistence Persistence;
     public Db[] Databases = null!;
     public readonly ServerStats Stats = new();
     public readonly string RunId = Common.RunId.New();
@@ -95,6 +99,10 @@ public sealed partial class RedisServer
     public long CachedUnixMs = Clock.UnixMs();
     /// <summary>The time a command sees for expiry decisions: fixed while it (or its MULTI) runs.</summary>
     public long CommandTimeMs => CachedUnixMs;
+    /// <summary>Non-zero while EXEC (or a script) runs: the command time stays what it was when it started.</summary>
+    public int CommandTimeFrozen;
+    /// <summary>Errors already attributed to a command's failed_calls, so a nested call's error is not counted twice (EXEC).</summary>
+    long _errorsAttributed;
 
     public long Dirty;
     public long CronLoops;
@@ -120,7 +128,22 @@ public sealed partial class RedisServer
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
+        // Filter order matters: Redis refuses no-multi commands first and queues MULTI commands last.
+        Transactions = new Transactions(this);
+        CommandFilters.Add(Transactions.NoMultiFilter);
+        PubSub = new PubSub(this);
+        KeyspaceEvents = new KeyspaceEvents(this);
+        Blocking = new Blocking(this);
+        OutputLimits = new OutputBufferLimits(this);
+        CommandFilters.Add(Transactions.QueueFilter);
+        Persistence = new Persistence.RdbPersistence(this);
     }
+
+    public readonly Transactions Transactions;
+    public readonly PubSub PubSub;
+    public readonly KeyspaceEvents KeyspaceEvents;
+    public readonly Blocking Blocking;
+    public readonly OutputBufferLimits OutputLimits;
 
     public void OnKeyExpired(Db db, byte[] key) => KeyExpired?.Invoke(db, key);
 
@@ -184,6 +207,13 @@ public sealed partial class RedisServer
 
     static string FormatAddress(string ip, int port) => ip.Contains(':') ? $"{ip}:{port}" : $"{ip}:{port}";
 
+    /// <summary>A client connected over loopback (what "local" means for enable-protected-configs).</summary>
+    public static bool IsLocalClient(Client c)
+    {
+        int colon = c.Address.LastIndexOf(':');
+        return IsLoopback(colon < 0 ? c.Address : c.Address[..colon]);
+    }
+
     static bool IsLoopback(string ip) => ip == "::1" || ip.StartsWith("127.", StringComparison.Ordinal) || ip == "/unix";
 
     const string ProtectedModeMessage =
@@ -221,6 +251,8 @@ public sealed partial class RedisServer
 
     void BeforeSleep()
     {
+        Blocking.BeforeSleep();
+        OutputLimits.FreeScheduledClients();
         // Replies are sent here, once per loop iteration, so a pipeline of commands costs one send().
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -256,19 +288,27 @@ public sealed partial class RedisServer
         }
         if (!cmd.ArityOk(c.Argc))
         {
-            cmd.RejectedCalls++;
-            c.Error("ERR wrong number of arguments for '" + cmd.FullName + "' command");
+            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"));
             return;
         }
         if (!c.Authenticated && !cmd.Is(CommandFlags.NoAuth))
         {
-            cmd.RejectedCalls++;
-            c.Error("NOAUTH Authentication required."u8);
+            RejectCommand(c, cmd, "NOAUTH Authentication required."u8);
             return;
         }
         foreach (var filter in CommandFilters)
             if (!filter(c, cmd)) return;
         Call(c, cmd);
+        // Keys made ready by this command (a push, a move) serve blocked clients now, in this turn.
+        Blocking.HandleReadyKeys();
+    }
+
+    /// <summary>Refuses a command before it runs (Redis's rejectCommand): inside MULTI this dooms the transaction.</summary>
+    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error)
+    {
+        if (cmd != null) cmd.RejectedCalls++;
+        if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        c.Error(error);
     }
 
     /// <summary>
@@ -283,15 +323,20 @@ public sealed partial class RedisServer
     {
         long start = Clock.MonotonicUs();
         long errorsBefore = Stats.TotalErrorReplies;
-        CachedUnixMs = Clock.UnixMs();
+        if (CommandTimeFrozen == 0) CachedUnixMs = Clock.UnixMs();
+        var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
         cmd.Handler(c);
-        c.CurrentCommand = null;
+        c.CurrentCommand = outer;
         c.LastCommand = cmd;
+        // A command that blocked is accounted for when it is served or times out.
+        if ((c.Flags & ClientFlags.Blocked) != 0) return;
         long duration = Clock.MonotonicUs() - start;
         cmd.Calls++;
         cmd.Microseconds += duration;
-        if (Stats.TotalErrorReplies != errorsBefore) cmd.FailedCalls++;
+        if (Stats.TotalErrorReplies > Math.Max(errorsBefore, _errorsAttributed)) cmd.FailedCalls++;
+        _errorsAttributed = Stats.TotalErrorReplies;
+        if (Config.LatencyTracking) cmd.Latency.Record(duration * 1000);
         Stats.CommandsProcessed++;
         AfterCall?.Invoke(c, cmd, duration);
     }
@@ -311,7 +356,7 @@ public sealed partial class RedisServer
             AppendTruncated(text, c.Arg(i), 128 - (text.Length - argsStart));
             text.Append("' ");
         }
-        c.Error(text.ToString());
+        RejectCommand(c, null, System.Text.Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     void RejectUnknownSubcommand(Client c, Command parent)
@@ -319,7 +364,7 @@ public sealed partial class RedisServer
         var text = new System.Text.StringBuilder("ERR unknown subcommand '");
         AppendTruncated(text, c.Arg(1), 128);
         text.Append("'. Try ").Append(parent.Name.ToUpperInvariant()).Append(" HELP.");
-        c.Error(text.ToString());
+        RejectCommand(c, null, System.Text.Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     static void AppendTruncated(System.Text.StringBuilder sb, ReadOnlySpan<byte> bytes, int max)
@@ -372,10 +417,11 @@ public sealed partial class RedisServer
             Stats.OutputKbps.Track(Stats.NetOutputBytes, CachedUnixMs);
         }
         if (ClientsPaused && CachedUnixMs >= PauseEndMs) Unpause();
+        UsedMemory();
         ClientsCron();
         DatabasesCron();
         Cron?.Invoke();
-        return 1000 / Math.Max(1, Config.Hz);
+        return 1000 / CurrentHz;
     }
 
     /// <summary>Periodic work contributed by features (replication, persistence), run from serverCron.</summary>

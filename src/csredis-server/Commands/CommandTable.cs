@@ -15,10 +15,17 @@ public sealed class CommandTable
         var table = new CommandTable();
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        SetCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        ConfigCommands.Register(table);
+        InfoCommand.Register(table);
         ListCommands.Register(table);
         HashCommands.Register(table);
+        TransactionCommands.Register(table);
+        PubSubCommands.Register(table);
+        BlockingCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 
@@ -26,6 +33,21 @@ public sealed class CommandTable
     {
         _byName[command.Name] = command;
         _original[command.Name] = command;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="sub"/> to the container named like <paramref name="container"/>: the one
+    /// already registered by another family, or <paramref name="container"/> itself when none is.
+    /// </summary>
+    public void AttachSubcommand(Command container, Command sub)
+    {
+        var existing = _original.GetValueOrDefault(container.Name);
+        if (existing == null)
+        {
+            Add(container);
+            existing = container;
+        }
+        existing.AddSubcommand(sub);
     }
 
     public IEnumerable<Command> All => _original.Values;

@@ -272,7 +272,8 @@ public sealed class KeyTable
         return cursor;
     }
 
-    static ulong NextCursor(ulong cursor, ulong mask)
+    /// <summary>Redis's reverse-binary cursor increment (shared with the member tables of sets and sorted sets).</summary>
+    internal static ulong NextCursor(ulong cursor, ulong mask)
     {
         cursor |= ~mask;
         cursor = ReverseBits(cursor);

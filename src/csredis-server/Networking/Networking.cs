@@ -31,6 +31,7 @@ public sealed unsafe partial class Client : IFileEventHandler
             Server.FreeClient(this);
             return;
         }
+        Server.Stats.ReadsProcessed++;
         QueryLength += (int)n;
         if (QueryLength > QueryBufferPeak) QueryBufferPeak = QueryLength;
         LastInteractionMs = Server.CachedUnixMs;
@@ -106,6 +107,7 @@ public sealed unsafe partial class Client : IFileEventHandler
     /// <summary>Sends what the socket accepts; false when the client was closed on error.</summary>
     public bool WriteToSocket()
     {
+        if (Reply.HasPending) Server.Stats.WritesProcessed++;
         while (Reply.HasPending)
         {
             var pending = Reply.Pending;
