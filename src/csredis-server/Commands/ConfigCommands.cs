@@ -19,7 +19,7 @@ public static class ConfigCommands
         var admin = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
         t.Add(new Command { Name = "config", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "server", Categories = ["slow"], Since = "2.0.0" }.WithSubcommands(
             new Command { Name = "config|get", Arity = -3, Flags = admin, Handler = Get, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
-            new Command { Name = "config|set", Arity = -4, Flags = admin | CommandFlags.MayReplicate, Handler = Set, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
+            new Command { Name = "config|set", Arity = -4, Flags = admin, Handler = Set, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
             new Command { Name = "config|resetstat", Arity = 2, Flags = admin, Handler = ResetStat, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
             new Command { Name = "config|rewrite", Arity = 2, Flags = admin, Handler = Rewrite, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.8.0" },
             new Command { Name = "config|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = Help, Group = "server", Categories = ["slow"], Since = "5.0.0" }));
@@ -110,6 +110,16 @@ public static class ConfigCommands
             c.Error($"ERR CONFIG SET failed (possibly related to argument '{givenName}') - {error}");
             return;
         }
+        foreach (var (entry, _, _, givenName) in changes)
+        {
+            string? error = entry.ApplyChange?.Invoke();
+            if (error == null) continue;
+            // Roll back every value, then let each effect follow its old value again.
+            foreach (var change in changes) change.Entry.Set(SplitValue(change.Entry, change.OldValue));
+            foreach (var change in changes) change.Entry.ApplyChange?.Invoke();
+            c.Error($"ERR CONFIG SET failed (possibly related to argument '{givenName}') - {error}");
+            return;
+        }
         foreach (var change in changes)
             if (change.Entry.Accepted) Log.Warning(AcceptedDirectives.Warning(change.Entry.Name));
         c.Server.OnConfigChanged();
@@ -151,7 +161,8 @@ public static class ConfigCommands
     }
 
     /// <summary>The configuration file's new text: the old file with every directive brought up to date.</summary>
-    public static string RewriteContent(ServerConfig config)
+    /// <param name="sentinelLines">In sentinel mode, writes the sentinel's state ("sentinel ..." lines) into the same file.</param>
+    public static string RewriteContent(ServerConfig config, Action<ConfigRewriter>? sentinelLines = null)
     {
         string old = File.Exists(config.ConfigFile) ? File.ReadAllText(config.ConfigFile) : "";
         var rewriter = new ConfigRewriter(old, args => OptionKey(config, args));
@@ -175,12 +186,19 @@ public static class ConfigCommands
             : "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(config.RequirePass)));
         rewriter.RewriteLine("user", $"user default on {password} ~* &* +@all", force: true);
         rewriter.Remove("user");
+        sentinelLines?.Invoke(rewriter);
         return rewriter.Content();
     }
 
     static string OptionKey(ServerConfig config, string[] args)
     {
         string name = args[0].ToLowerInvariant();
+        // Sentinel lines are rewritten per subcommand ("sentinel monitor", "sentinel known-replica"...).
+        if (name == "sentinel" && args.Length > 1)
+        {
+            string sub = args[1].ToLowerInvariant();
+            return "sentinel " + (sub == "known-slave" ? "known-replica" : sub);
+        }
         return config.Registry.Find(name)?.Name ?? name;
     }
 
