@@ -65,7 +65,7 @@ public static class CommandCommands
         for (int j = 2; j < c.Argc; j++)
         {
             var cmd = Lookup(c.Server, c.ArgString(j));
-            if (cmd == null) c.Reply.NullArray();
+            if (cmd == null) c.Reply.Null(); // Redis answers a null bulk for an unknown name
             else WriteInfo(c.Reply, cmd);
         }
     }

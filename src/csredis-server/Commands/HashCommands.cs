@@ -2,7 +2,6 @@
 // file parses arguments in Redis's order so the same bad input gets the same error first, replies
 // in RESP2/RESP3 shapes, and keeps the books every write owes: server.dirty, the keyspace event,
 // and deleting a hash that became empty (with its "del" event).
-using System.Globalization;
 using Csredis.Common.Text;
 using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
@@ -195,19 +194,24 @@ public static class HashCommands
 
     static void HIncrByFloat(Client c)
     {
-        if (!LongDoubleText.TryParse(c.Arg(3), out var increment)) { c.Error(Errors.NotFloat); return; }
+        if (!LongDouble.TryParse(c.Arg(3), out var increment)) { c.Error(Errors.NotFloat); return; }
         if (increment.IsInfinity) { c.Error("ERR value is NaN or Infinity"u8); return; }
         if (!LookupOrCreate(c, out var hash)) return;
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
-        var current = LongDoubleText.Zero;
-        if (hash.TryGet(c.Arg(2), scratch, out var existing) && !LongDoubleText.TryParse(existing, out current))
+        var current = default(LongDouble);
+        if (hash.TryGet(c.Arg(2), scratch, out var existing) && !LongDouble.TryParse(existing, out current))
         {
             c.Error("ERR hash value is not a float"u8);
             return;
         }
-        var sum = LongDoubleText.Add(current, increment);
-        if (sum.IsInfinity) { c.Error("ERR increment would produce NaN or Infinity"u8); return; }
-        var text = System.Text.Encoding.ASCII.GetBytes(LongDoubleText.Format(sum));
+        if (!LongDouble.TryAdd(current, increment, out var sum) || sum.IsInfinity)
+        {
+            c.Error("ERR increment would produce NaN or Infinity"u8);
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[128];
+        int length = sum.TryFormatHuman(buffer);
+        ReadOnlySpan<byte> text = length >= 0 ? buffer[..length] : System.Text.Encoding.ASCII.GetBytes(sum.ToHumanString());
         hash.Set(c.Arg(2), text);
         c.Reply.Bulk(text);
         c.Server.SignalKeyChange(c, c.Db, c.Arg(1), "hincrbyfloat");
@@ -401,90 +405,5 @@ public static class HashCommands
             c.Reply.Bulk(table.FieldAt(loc));
             c.Reply.Bulk(table.ValueAt(loc));
         }
-    }
-}
-
-/// <summary>
-/// HINCRBYFLOAT's number model. Redis computes in C long double (64-bit mantissa, ~19 significant
-/// digits) and prints with "%.17Lf" minus trailing zeros. Decimal arithmetic rounded to 19
-/// significant digits reproduces that for the values people use; magnitudes beyond decimal's
-/// range fall back to double.
-/// </summary>
-public static class LongDoubleText
-{
-    public readonly struct Number
-    {
-        public readonly decimal Decimal;
-        public readonly double Double;
-        public readonly bool IsDecimal;
-        public Number(decimal d) { Decimal = d; Double = (double)d; IsDecimal = true; }
-        public Number(double d) { Decimal = 0; Double = d; IsDecimal = false; }
-        public bool IsInfinity => !IsDecimal && double.IsInfinity(Double);
-    }
-
-    public static readonly Number Zero = new(0m);
-
-    /// <summary>strtold's accepted forms (decimal, exponent, inf/infinity, 0x hex integers); no spaces, no NaN.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> text, out Number value)
-    {
-        value = Zero;
-        if (text.Length == 0 || text.Length >= 5 * 1024) return false;
-        Span<char> chars = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
-        for (int i = 0; i < text.Length; i++) chars[i] = (char)text[i];
-        ReadOnlySpan<char> s = chars;
-        if (char.IsWhiteSpace(s[0])) return false;
-        bool negative = s[0] == '-';
-        var unsigned = s[0] is '-' or '+' ? s[1..] : s;
-        if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase))
-        {
-            value = new Number(negative ? double.NegativeInfinity : double.PositiveInfinity);
-            return true;
-        }
-        if (unsigned.Length > 2 && unsigned[0] == '0' && (unsigned[1] | 0x20) == 'x')
-        {
-            if (!ulong.TryParse(unsigned[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong hex)) return false;
-            value = new Number(negative ? -(decimal)hex : hex);
-            return true;
-        }
-        foreach (char ch in unsigned)
-            if (!(ch is >= '0' and <= '9' or '.' or 'e' or 'E' or '+' or '-')) return false;
-        const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
-        if (decimal.TryParse(s, style, CultureInfo.InvariantCulture, out decimal d))
-        {
-            value = new Number(d);
-            return true;
-        }
-        if (!double.TryParse(s, style, CultureInfo.InvariantCulture, out double dbl)) return false;
-        // Out of double's range either way is strtold's ERANGE: rejected.
-        if (double.IsInfinity(dbl) || dbl == 0) return false;
-        value = new Number(dbl);
-        return true;
-    }
-
-    public static Number Add(Number a, Number b)
-    {
-        if (a.IsDecimal && b.IsDecimal)
-        {
-            try { return new Number(RoundSignificant(a.Decimal + b.Decimal)); }
-            catch (OverflowException) { }
-        }
-        return new Number(a.Double + b.Double);
-    }
-
-    static decimal RoundSignificant(decimal d)
-    {
-        if (d == 0) return 0;
-        string e = d.ToString("E18", CultureInfo.InvariantCulture);
-        return decimal.Parse(e, NumberStyles.Float, CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>"%.17Lf" with trailing zeros (and a bare point) removed.</summary>
-    public static string Format(Number n)
-    {
-        string text = n.IsDecimal
-            ? decimal.Round(n.Decimal, 17, MidpointRounding.ToEven).ToString("F17", CultureInfo.InvariantCulture)
-            : n.Double.ToString("F17", CultureInfo.InvariantCulture);
-        if (text.Contains('.')) text = text.TrimEnd('0').TrimEnd('.');
-        return text == "-0" ? "0" : text;
     }
 }

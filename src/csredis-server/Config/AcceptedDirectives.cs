@@ -213,8 +213,6 @@ public sealed class AcceptedDirectives
 
     void RegisterSpecial()
     {
-        Special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-            args => ParseOutputBufferLimits(_values["client-output-buffer-limit"], args), multiArg: true, rewrite: OutputBufferLimitLines);
         Special("cluster-announce-hostname", "", args =>
         {
             if (args.Length != 1) return (null, "wrong number of arguments");
@@ -259,44 +257,6 @@ public sealed class AcceptedDirectives
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             { return (null, "argument couldn't be parsed as an octal number"); }
         }, immutable: true, rewrite: v => [Convert.ToString(long.Parse(v, CultureInfo.InvariantCulture), 8)]);
-    }
-
-    static readonly string[] OutputBufferClasses = ["normal", "slave", "pubsub"];
-
-    /// <summary>Applies "class hard soft seconds" groups over the current limits (each class kept unless named).</summary>
-    static (string? Value, string? Error) ParseOutputBufferLimits(string current, string[] args)
-    {
-        var words = string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length % 4 != 0) return (null, "Wrong number of arguments in buffer limit configuration.");
-        var limits = current.Split(' ');
-        for (int i = 0; i < words.Length; i += 4)
-        {
-            string cls = words[i].ToLowerInvariant();
-            if (cls == "replica") cls = "slave";
-            int index = Array.IndexOf(OutputBufferClasses, cls);
-            if (index < 0) return (null, "Invalid client class specified in buffer limit configuration.");
-            if (!ConfigRegistry.TryParseMemory(words[i + 1], out long hard) || hard < 0
-                || !ConfigRegistry.TryParseMemory(words[i + 2], out long soft) || soft < 0
-                || !long.TryParse(words[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
-                return (null, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
-            limits[index * 4 + 1] = hard.ToString(CultureInfo.InvariantCulture);
-            limits[index * 4 + 2] = soft.ToString(CultureInfo.InvariantCulture);
-            limits[index * 4 + 3] = seconds.ToString(CultureInfo.InvariantCulture);
-        }
-        return (string.Join(' ', limits), null);
-    }
-
-    /// <summary>Redis rewrites one line per class, naming the replica class "replica" and sizes with units.</summary>
-    static IReadOnlyList<string> OutputBufferLimitLines(string value)
-    {
-        var w = value.Split(' ');
-        var lines = new List<string>();
-        for (int i = 0; i < 3; i++)
-        {
-            string cls = i == 1 ? "replica" : OutputBufferClasses[i];
-            lines.Add($"{cls} {ConfigRegistry.FormatMemory(long.Parse(w[i * 4 + 1], CultureInfo.InvariantCulture))} {ConfigRegistry.FormatMemory(long.Parse(w[i * 4 + 2], CultureInfo.InvariantCulture))} {w[i * 4 + 3]}");
-        }
-        return lines;
     }
 
     /// <summary>Parses keyspace event classes and renders them in Redis's canonical order; null for a bad character.</summary>

@@ -165,8 +165,7 @@ public sealed class ServerConfig
         {
             Name = "client-output-buffer-limit", MultiArg = true,
             Get = () => Networking.OutputBufferLimits.Format(ClientOutputBufferLimits),
-            // One line per client class, as Redis rewrites it: "normal 0 0 0", "slave ...", "pubsub ...".
-            RewriteLines = v => v.Split(' ').Chunk(4).Select(c => string.Join(' ', c)).ToList(),
+            RewriteLines = Networking.OutputBufferLimits.RewriteLines,
             Set = args => Networking.OutputBufferLimits.Parse(args, ClientOutputBufferLimits),
         });
         r.Add(new ConfigEntry

@@ -98,6 +98,19 @@ public sealed class OutputBufferLimits
         return null;
     }
 
+    /// <summary>CONFIG REWRITE form: one line per class, the replica class named "replica", sizes with units (1mb).</summary>
+    public static IReadOnlyList<string> RewriteLines(string value)
+    {
+        var w = value.Split(' ');
+        var lines = new List<string>();
+        for (int i = 0; i + 3 < w.Length; i += 4)
+        {
+            string cls = w[i] == "slave" ? "replica" : w[i];
+            lines.Add($"{cls} {Config.ConfigRegistry.FormatMemory(long.Parse(w[i + 1]))} {Config.ConfigRegistry.FormatMemory(long.Parse(w[i + 2]))} {w[i + 3]}");
+        }
+        return lines;
+    }
+
     public static string Format(OutputBufferLimit[] limits)
     {
         string[] names = ["normal", "slave", "pubsub"];

@@ -7,8 +7,10 @@
 // Buckets hold the location of a chain head, chains link entries through their `next` field.
 // The bucket count is a power of two indexed by the low hash bits, which is what lets SCAN use
 // Redis's reverse-binary cursor: every field present for the whole scan is returned even if the
-// table doubles or halves in between. Overwritten and deleted entries leave holes; once holes
-// outweigh live bytes the arena is rewritten (locations change, buckets do not).
+// table doubles or halves in between. Resizing is incremental as in Redis: the old bucket array
+// stays beside the new one and each operation moves a couple of its buckets over, so doubling a
+// million-field hash never stalls the loop. Overwritten and deleted entries leave holes; once holes
+// outweigh live bytes the arena is rewritten and every entry relinked in one pass.
 using System.Buffers.Binary;
 using System.Numerics;
 
@@ -20,9 +22,15 @@ public sealed class FieldTable
     const int BigEntry = 4096;
     const int BigFlag = int.MinValue;
     const int MaxPages = 1 << 15;
+    /// <summary>`next` of a released arena entry: never a valid location (an entry cannot start at offset 65535).</summary>
+    const int Dead = 0x7FFFFFFF;
 
     int[] _buckets = new int[4];
+    int[]? _old;            // the bucket array being emptied into _buckets while a resize is in progress
+    int _rehashIndex;       // next bucket of _old to move
+    const int IncrementalResizeFrom = 1024; // smaller tables are relinked in one go
     byte[][] _pages = new byte[1][];
+    int[] _pageUsed = new int[1]; // bytes written in each full page (the last one uses _tail)
     int _pageCount;
     int _tail;              // write offset in the last page
     byte[]?[] _big = new byte[4][];
@@ -38,7 +46,7 @@ public sealed class FieldTable
     {
         get
         {
-            long bytes = 96 + 4L * _buckets.Length + 8L * _pages.Length + (long)_pageCount * (PageSize + 24) + 8L * _big.Length;
+            long bytes = 96 + 4L * (_buckets.Length + (_old?.Length ?? 0)) + 8L * _pages.Length + (long)_pageCount * (PageSize + 24) + 8L * _big.Length;
             for (int i = 0; i < _bigCount; i++) if (_big[i] is { } b) bytes += 24 + b.Length;
             return bytes;
         }
@@ -162,9 +170,17 @@ public sealed class FieldTable
 
     void AddPage()
     {
-        if (_pageCount > 0) _garbageBytes += PageSize - _tail; // the unused end of the page
+        if (_pageCount > 0)
+        {
+            _garbageBytes += PageSize - _tail; // the unused end of the page
+            _pageUsed[_pageCount - 1] = _tail;
+        }
         if (_pageCount == MaxPages) throw new InvalidOperationException("hash too large");
-        if (_pageCount == _pages.Length) Array.Resize(ref _pages, _pages.Length * 2);
+        if (_pageCount == _pages.Length)
+        {
+            Array.Resize(ref _pages, _pages.Length * 2);
+            Array.Resize(ref _pageUsed, _pages.Length);
+        }
         // Location 0 means "no entry", so the very first page starts at offset 8.
         _pages[_pageCount++] = new byte[PageSize];
         _tail = _pageCount == 1 ? 8 : 0;
@@ -183,43 +199,69 @@ public sealed class FieldTable
         int size = EntrySize(loc);
         _liveBytes -= size;
         _garbageBytes += size;
+        SetNext(loc, Dead);
+    }
+
+    static int EntrySizeIn(byte[] block, int offset)
+    {
+        int pos = offset + 8;
+        int flen = ReadVarint(block, ref pos);
+        int vlen = ReadVarint(block, ref pos);
+        return pos - offset + flen + vlen;
     }
 
     // ---- lookups and updates ----
 
+    /// <summary>Finds a field in the old bucket array (while resizing) or the current one.</summary>
+    bool Locate(ReadOnlySpan<byte> field, int hash, out int[] table, out int bucket, out int prev, out int loc)
+    {
+        if (_old != null)
+        {
+            table = _old;
+            bucket = hash & (_old.Length - 1);
+            if (SearchChain(table, bucket, field, hash, out prev, out loc)) return true;
+        }
+        table = _buckets;
+        bucket = hash & (_buckets.Length - 1);
+        return SearchChain(table, bucket, field, hash, out prev, out loc);
+    }
+
+    bool SearchChain(int[] table, int bucket, ReadOnlySpan<byte> field, int hash, out int prev, out int loc)
+    {
+        prev = 0;
+        for (loc = table[bucket]; loc != 0; prev = loc, loc = NextOf(loc))
+            if (HashOf(loc) == hash && FieldAt(loc).SequenceEqual(field)) return true;
+        return false;
+    }
+
     /// <summary>Location of <paramref name="field"/>, or 0 when absent.</summary>
     public int Find(ReadOnlySpan<byte> field)
     {
-        int hash = KeyTable.HashKey(field);
-        for (int loc = _buckets[hash & (_buckets.Length - 1)]; loc != 0; loc = NextOf(loc))
-            if (HashOf(loc) == hash && FieldAt(loc).SequenceEqual(field)) return loc;
-        return 0;
+        RehashStep(2);
+        return Locate(field, KeyTable.HashKey(field), out _, out _, out _, out int loc) ? loc : 0;
     }
 
     /// <summary>Sets a field; true when it was new.</summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
+        RehashStep(2);
         int hash = KeyTable.HashKey(field);
-        int bucket = hash & (_buckets.Length - 1);
-        int prev = 0;
-        for (int loc = _buckets[bucket]; loc != 0; prev = loc, loc = NextOf(loc))
+        if (Locate(field, hash, out var table, out int bucket, out int prev, out int loc))
         {
-            if (HashOf(loc) != hash || !FieldAt(loc).SequenceEqual(field)) continue;
             int valueOffset = ValueOffset(loc, out var block, out int oldLength);
             if (oldLength == value.Length)
             {
                 value.CopyTo(block.AsSpan(valueOffset));
                 return false;
             }
-            int next = NextOf(loc);
-            int created = Write(hash, next, field, value);
-            if (prev == 0) _buckets[bucket] = created;
+            int created = Write(hash, NextOf(loc), field, value);
+            if (prev == 0) table[bucket] = created;
             else SetNext(prev, created);
             Release(loc);
             CompactIfFragmented();
             return false;
         }
-        if (_count >= _buckets.Length) Resize(_buckets.Length * 2);
+        if (_old == null && _count >= _buckets.Length) StartResize(_buckets.Length * 2);
         bucket = hash & (_buckets.Length - 1);
         _buckets[bucket] = Write(hash, _buckets[bucket], field, value);
         _count++;
@@ -228,77 +270,119 @@ public sealed class FieldTable
 
     public bool Remove(ReadOnlySpan<byte> field)
     {
-        int hash = KeyTable.HashKey(field);
-        int bucket = hash & (_buckets.Length - 1);
-        int prev = 0;
-        for (int loc = _buckets[bucket]; loc != 0; prev = loc, loc = NextOf(loc))
-        {
-            if (HashOf(loc) != hash || !FieldAt(loc).SequenceEqual(field)) continue;
-            int next = NextOf(loc);
-            if (prev == 0) _buckets[bucket] = next;
-            else SetNext(prev, next);
-            Release(loc);
-            _count--;
-            // Shrink below 10% fill, as Redis's htNeedsResize.
-            if (_buckets.Length > 4 && (long)_count * 10 < _buckets.Length) Resize(Math.Max(4, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(_count, 1))));
-            CompactIfFragmented();
-            return true;
-        }
-        return false;
+        RehashStep(2);
+        if (!Locate(field, KeyTable.HashKey(field), out var table, out int bucket, out int prev, out int loc)) return false;
+        int next = NextOf(loc);
+        if (prev == 0) table[bucket] = next;
+        else SetNext(prev, next);
+        Release(loc);
+        _count--;
+        // Shrink below 10% fill, as Redis's htNeedsResize.
+        if (_old == null && _buckets.Length > 4 && (long)_count * 10 < _buckets.Length)
+            StartResize(Math.Max(4, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(_count, 1))));
+        CompactIfFragmented();
+        return true;
     }
 
+    void StartResize(int size)
+    {
+        if (size < IncrementalResizeFrom && _buckets.Length < IncrementalResizeFrom)
+        {
+            Resize(size);
+            return;
+        }
+        _old = _buckets;
+        _buckets = new int[size];
+        _rehashIndex = 0;
+    }
+
+    /// <summary>Moves up to <paramref name="buckets"/> non-empty buckets of the old array (visiting at most ten
+    /// times as many empty ones), as Redis's dictRehash.</summary>
+    void RehashStep(int buckets)
+    {
+        if (_old == null) return;
+        int emptyVisits = buckets * 10, mask = _buckets.Length - 1;
+        while (buckets > 0 && _rehashIndex < _old.Length)
+        {
+            int loc = _old[_rehashIndex];
+            if (loc == 0)
+            {
+                _rehashIndex++;
+                if (--emptyVisits == 0) break;
+                continue;
+            }
+            while (loc != 0)
+            {
+                int next = NextOf(loc);
+                int b = HashOf(loc) & mask;
+                SetNext(loc, _buckets[b]);
+                _buckets[b] = loc;
+                loc = next;
+            }
+            _old[_rehashIndex++] = 0;
+            buckets--;
+        }
+        if (_rehashIndex >= _old.Length) _old = null;
+    }
+
+    /// <summary>New bucket array of <paramref name="size"/>: every live entry is relinked by walking the arena
+    /// pages in address order (sequential memory, no chain chasing), then the big entries.</summary>
     void Resize(int size)
     {
         var buckets = new int[size];
         int mask = size - 1;
-        foreach (int head in _buckets)
+        for (int p = 0; p < _pageCount; p++)
         {
-            for (int loc = head; loc != 0;)
+            var block = _pages[p];
+            int end = p == _pageCount - 1 ? _tail : _pageUsed[p];
+            for (int pos = p == 0 ? 8 : 0; pos < end; pos += EntrySizeIn(block, pos))
             {
-                int next = NextOf(loc);
-                int b = HashOf(loc) & mask;
-                SetNext(loc, buckets[b]);
-                buckets[b] = loc;
-                loc = next;
+                if (NextOf(block, pos) == Dead) continue;
+                int b = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(pos + 4)) & mask;
+                SetNext(block, pos, buckets[b]);
+                buckets[b] = p << PageBits | pos;
             }
         }
+        for (int i = 0; i < _bigCount; i++)
+        {
+            if (_big[i] is not { } block) continue;
+            int b = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(4)) & mask;
+            SetNext(block, 0, buckets[b]);
+            buckets[b] = BigFlag | i;
+        }
         _buckets = buckets;
+        _old = null;
     }
 
     void CompactIfFragmented()
     {
         if (_garbageBytes < PageSize || _garbageBytes < _liveBytes) return;
-        // Rewrite every small entry into fresh pages, bucket by bucket; chains keep their order.
+        // Copy the live entries into fresh pages in address order, then relink everything.
         var oldPages = _pages;
+        var oldUsed = _pageUsed;
+        int oldCount = _pageCount, oldTail = _tail;
         _pages = new byte[Math.Max(1, _pageCount)][];
+        _pageUsed = new int[_pages.Length];
         _pageCount = 0;
         _tail = 0;
         _garbageBytes = 0;
         _liveBytes = 0;
-        for (int b = 0; b < _buckets.Length; b++)
+        for (int p = 0; p < oldCount; p++)
         {
-            int prev = 0;
-            for (int loc = _buckets[b]; loc != 0;)
+            var block = oldPages[p];
+            int end = p == oldCount - 1 ? oldTail : oldUsed[p];
+            for (int pos = p == 0 ? 8 : 0; pos < end; pos += EntrySizeIn(block, pos))
             {
-                int current = loc;
-                if (current >= 0)
-                {
-                    var block = oldPages[current >>> PageBits];
-                    int offset = current & OffsetMask;
-                    int pos = offset + 8;
-                    int flen = ReadVarint(block, ref pos);
-                    int vlen = ReadVarint(block, ref pos);
-                    int next = NextOf(block, offset);
-                    int hash = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(offset + 4));
-                    current = Write(hash, next, block.AsSpan(pos, flen), block.AsSpan(pos + flen, vlen));
-                    if (prev == 0) _buckets[b] = current;
-                    else SetNext(prev, current);
-                }
-                else _liveBytes += _big[current & ~BigFlag]!.Length;
-                prev = current;
-                loc = NextOf(current);
+                if (NextOf(block, pos) == Dead) continue;
+                int q = pos + 8;
+                int flen = ReadVarint(block, ref q);
+                int vlen = ReadVarint(block, ref q);
+                int hash = BinaryPrimitives.ReadInt32LittleEndian(block.AsSpan(pos + 4));
+                Write(hash, 0, block.AsSpan(q, flen), block.AsSpan(q + flen, vlen));
             }
         }
+        for (int i = 0; i < _bigCount; i++) if (_big[i] is { } big) _liveBytes += big.Length;
+        Resize(_buckets.Length);
     }
 
     // ---- iteration, scan and sampling ----
@@ -309,16 +393,23 @@ public sealed class FieldTable
     public struct Enumerator
     {
         readonly FieldTable _table;
+        int[]? _current;
         int _bucket, _loc;
-        internal Enumerator(FieldTable table) { _table = table; _bucket = -1; _loc = 0; }
+        internal Enumerator(FieldTable table) { _table = table; _current = table._old ?? table._buckets; _bucket = -1; _loc = 0; }
         public int Current => _loc;
         public bool MoveNext()
         {
             if (_loc != 0) _loc = _table.NextOf(_loc);
             while (_loc == 0)
             {
-                if (++_bucket >= _table._buckets.Length) return false;
-                _loc = _table._buckets[_bucket];
+                if (++_bucket >= _current!.Length)
+                {
+                    // While a resize is in progress the old array comes first, then the new one.
+                    if (_current == _table._buckets) return false;
+                    _current = _table._buckets;
+                    _bucket = 0;
+                }
+                _loc = _current[_bucket];
             }
             return true;
         }
@@ -327,8 +418,34 @@ public sealed class FieldTable
     /// <summary>One SCAN step: adds the locations of one bucket to <paramref name="output"/>, returns the next cursor.</summary>
     public ulong ScanBucket(ulong cursor, List<int> output)
     {
-        ulong mask = (ulong)_buckets.Length - 1;
-        for (int loc = _buckets[(int)(cursor & mask)]; loc != 0; loc = NextOf(loc)) output.Add(loc);
+        if (_old == null)
+        {
+            ulong mask = (ulong)_buckets.Length - 1;
+            AddChain(_buckets[(int)(cursor & mask)], output);
+            return NextCursor(cursor, mask);
+        }
+        // Resizing: the cursor's bucket in the smaller array, then every bucket of the larger array
+        // that it expands to (Redis's dictScan).
+        var small = _old.Length <= _buckets.Length ? _old : _buckets;
+        var large = small == _old ? _buckets : _old;
+        ulong m0 = (ulong)small.Length - 1, m1 = (ulong)large.Length - 1;
+        AddChain(small[(int)(cursor & m0)], output);
+        do
+        {
+            AddChain(large[(int)(cursor & m1)], output);
+            cursor = NextCursor(cursor, m1);
+        } while ((cursor & (m0 ^ m1)) != 0);
+        return cursor;
+    }
+
+    void AddChain(int head, List<int> output)
+    {
+        for (int loc = head; loc != 0; loc = NextOf(loc)) output.Add(loc);
+    }
+
+    /// <summary>Increments the reversed cursor over the bits of <paramref name="mask"/>.</summary>
+    static ulong NextCursor(ulong cursor, ulong mask)
+    {
         cursor |= ~mask;
         cursor = ReverseBits(cursor);
         cursor++;
@@ -346,8 +463,12 @@ public sealed class FieldTable
     public int RandomEntry(Random random)
     {
         if (_count == 0) return 0;
-        int head;
-        do head = _buckets[random.Next(_buckets.Length)]; while (head == 0);
+        int head, oldLength = _old?.Length ?? 0;
+        do
+        {
+            int i = random.Next(oldLength + _buckets.Length);
+            head = i < oldLength ? _old![i] : _buckets[i - oldLength];
+        } while (head == 0);
         int length = 0;
         for (int loc = head; loc != 0; loc = NextOf(loc)) length++;
         int pick = random.Next(length);

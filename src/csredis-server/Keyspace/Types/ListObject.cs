@@ -90,7 +90,8 @@ public sealed class ListObject : RedisObject
         if (_nodeCount == 0) _head = 0;
     }
 
-    static int NodeByteLimit => Fill >= 0 ? SafetyLimit : 4096 << Math.Min(4, -Fill - 1);
+    /// <summary>Bytes a node may hold under the current fill (also where RDB writes cut listpack nodes).</summary>
+    public static int NodeByteLimit => Fill >= 0 ? SafetyLimit : 4096 << Math.Min(4, -Fill - 1);
 
     /// <summary>Whether one more element of <paramref name="entrySize"/> bytes fits in <paramref name="node"/>.</summary>
     static bool AllowsInsert(ref Node node, int entrySize)
