@@ -98,7 +98,7 @@ public sealed partial class Client
         try { Server.Call(this, cmd); }
         finally { _ownedArgs = saved; }
     }
-    public bool ArgIs(int i, ReadOnlySpan<byte> lowercaseWord) => Ascii.EqualsIgnoreCase(Parser.Arg(i), lowercaseWord);
+    public bool ArgIs(int i, ReadOnlySpan<byte> lowercaseWord) => Ascii.EqualsIgnoreCase(Arg(i), lowercaseWord);
 
     public bool IsClosing => (Flags & (ClientFlags.CloseAsap | ClientFlags.Closed)) != 0;
 
