@@ -2,7 +2,7 @@
 # `make run` starts the server with ./redis.conf, `make test` installs what the tests need and runs them.
 DOTNET ?= dotnet
 CONFIG ?= Release
-BINARIES := csredis-server
+BINARIES := csredis-server csredis-cli csredis-sentinel
 PUBLISH_DIR := out
 
 .PHONY: all build run test test-deps bench clean $(BINARIES)
@@ -11,7 +11,7 @@ all: $(BINARIES)
 
 $(BINARIES):
 	$(DOTNET) publish src/$@/$@.csproj -c $(CONFIG) -o $(PUBLISH_DIR)/$@ --nologo -v quiet
-	cp $(PUBLISH_DIR)/$@/$@ ./$@
+	rm -f ./$@ && cp $(PUBLISH_DIR)/$@/$@ ./$@  # replace, not overwrite: the old binary may be running
 
 build: all
 

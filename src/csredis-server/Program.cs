@@ -7,15 +7,17 @@ using Csredis.Server.Config;
 
 return ServerMain.Run(args);
 
-static class ServerMain
+public static class ServerMain
 {
     public static int Run(string[] args)
     {
         if (args.Length >= 1 && (args[0] == "-v" || args[0] == "--version"))
         {
-            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc=libc bits=64 build=csredis");
+            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc={RedisServer.Allocator} bits={IntPtr.Size * 8} build={RedisServer.BuildId.Value}");
             return 0;
         }
+        if (args.Length == 2 && args[0] == "--check-rdb")
+            return Csredis.Server.Persistence.RdbCheck.Run(args[1], Console.Out);
         if (args.Length >= 1 && (args[0] == "-h" || args[0] == "--help"))
         {
             Console.Error.Write(Usage);
@@ -31,50 +33,133 @@ static class ServerMain
         }
         var options = args[first..];
         bool readStdin = options.Contains("-");
-        options = options.Where(o => o != "-").ToArray();
+        // Like redis-server: "--sentinel" or being invoked as a sentinel binary selects sentinel mode.
+        bool sentinelMode = options.Contains("--sentinel") || Path.GetFileName(InvokedName()).Contains("sentinel", StringComparison.Ordinal);
+        options = options.Where(o => o != "-" && o != "--sentinel").ToArray();
 
+        // Made absolute before the config's "dir" moves the working directory, as Redis does.
+        string executable = Path.GetFullPath(InvokedName());
         var config = new ServerConfig();
-        Log.Role = 'C';
+        Log.Role = sentinelMode ? 'X' : 'C';
+        if (sentinelMode)
+        {
+            // Sentinel's defaults differ from a server's (Redis's initSentinelConfig).
+            config.Port = 26379;
+            config.ProtectedMode = false;
+        }
         try
         {
-            if (configPath != null && configPath != "-")
-            {
-                config.ConfigFile = Path.GetFullPath(configPath);
-                if (!File.Exists(configPath))
-                {
-                    Console.Error.WriteLine($"Fatal error, can't open config file '{configPath}': No such file or directory");
-                    return 1;
-                }
-            }
+            if (configPath != null && configPath != "-") config.ConfigFile = Path.GetFullPath(configPath);
+            if (readStdin || configPath == "-") Log.Warning("Reading config from stdin");
             string text = ConfigFile.ComposeText(configPath, options, readStdin);
             config.Apply(ConfigFile.Parse(text));
+        }
+        catch (ConfigOpenException e)
+        {
+            Log.Warning(e.Message);
+            return 1;
         }
         catch (ConfigException e)
         {
             Console.Error.Write(e.FatalReport());
             return 1;
         }
+        if (!sentinelMode && config.SentinelLines.Count > 0)
+        {
+            var line = config.SentinelLines[0];
+            Console.Error.Write(new ConfigException(line.LineNumber, line.Text, "sentinel directive while not in sentinel mode").FatalReport());
+            return 1;
+        }
+        if (sentinelMode && !SentinelConfigUsable(config)) return 1;
+        if (config.LogFile.Length > 0)
+        {
+            try { using var _ = new FileStream(config.LogFile, FileMode.Append, FileAccess.Write); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.Write($"\n*** FATAL CONFIG FILE ERROR (Redis {RedisServer.RedisVersion}) ***\nCan't open the log file: {ConfigFile.OpenErrorReason(e)}\n");
+                return 1;
+            }
+        }
         Log.File = config.LogFile;
 
         if (config.Daemonize && !Daemon.Detach(args)) return 1;
+        // A daemon always gets a pid file, /var/run/redis.pid unless one is configured (as Redis).
+        if (config.Daemonize && config.PidFile.Length == 0) config.PidFile = "/var/run/redis.pid";
 
         int pid = Environment.ProcessId;
         Log.Warning("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
         Log.Warning($"Redis version={RedisServer.RedisVersion}, bits=64, commit=00000000, modified=0, pid={pid}, just started");
-        Log.Warning(configPath == null
-            ? "Warning: no config file specified, using the default config. In order to specify a config file use ./csredis-server /path/to/redis.conf"
-            : "Configuration loaded");
+        // Redis warns only when started with no argument at all, naming itself as invoked.
+        if (args.Length == 0)
+            Log.Warning($"Warning: no config file specified, using the default config. In order to specify a config file use {InvokedName()} /path/to/redis.conf");
+        else Log.Warning("Configuration loaded");
+        if (config.AcceptedInUse.Count > 0)
+            Log.Warning("Configuration directives accepted for compatibility but not acted on by csredis: " + string.Join(", ", config.AcceptedInUse));
 
-        Log.Role = 'M';
-        var server = new RedisServer(config);
+        Log.Role = sentinelMode ? 'X' : config.ReplicaOf.Length > 0 ? 'S' : 'M';
+        var server = new RedisServer(config, sentinelMode);
+        server.ExecutablePath = executable;
+        if (sentinelMode)
+        {
+            try { server.Sentinel!.ApplyConfig(config.SentinelLines); }
+            catch (ConfigException e)
+            {
+                Console.Error.Write(e.FatalReport());
+                return 1;
+            }
+        }
         Log.Notice("monotonic clock: POSIX clock_gettime");
+        if (config.Bind.Length == 0)
+        {
+            Log.Warning("Configured to not listen anywhere, exiting.");
+            return 1;
+        }
         if (!server.Listen()) return 1;
         if (config.PidFile.Length > 0) Daemon.WritePidFile(config.PidFile);
+        if (sentinelMode)
+        {
+            Log.Notice($"Running mode=sentinel, port={config.Port}.");
+            server.StartupMemory = server.UsedMemory();
+            server.Sentinel!.Start();
+            server.Run();
+            return 0;
+        }
         Log.Notice($"Running mode=standalone, port={config.Port}.");
         Log.Warning("Server initialized");
+        server.StartupMemory = server.UsedMemory();
+        if (!server.Persistence.LoadAtStartup()) return 1;
         Log.Notice("Ready to accept connections");
         server.Run();
         return 0;
+    }
+
+    /// <summary>argv[0] as the user typed it (Redis prints it in the no-config warning).</summary>
+    static string InvokedName()
+    {
+        try
+        {
+            var cmdline = File.ReadAllBytes("/proc/self/cmdline");
+            int end = Array.IndexOf(cmdline, (byte)0);
+            return System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
+        }
+        catch (IOException) { return Environment.ProcessPath ?? "csredis-server"; }
+    }
+
+    /// <summary>A sentinel keeps its state in its config file: it must have one, and be able to write it.</summary>
+    static bool SentinelConfigUsable(ServerConfig config)
+    {
+        if (config.ConfigFile.Length == 0)
+        {
+            Log.Warning("Sentinel needs config file on disk to save state. Exiting...");
+            return false;
+        }
+        try { using var _ = new FileStream(config.ConfigFile, FileMode.Open, FileAccess.ReadWrite); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Sentinel config file {config.ConfigFile} is not writable: {e.Message}. Exiting...");
+            return false;
+        }
+        return true;
     }
 
     const string Usage =
@@ -84,6 +169,7 @@ static class ServerMain
         "       ./csredis-server -h or --help\n\n" +
         "Examples:\n" +
         "       ./csredis-server (run the server with default conf)\n" +
+        "       echo 'maxmemory 128mb' | ./csredis-server -\n" +
         "       ./csredis-server /etc/redis/6379.conf\n" +
         "       ./csredis-server --port 7777\n" +
         "       ./csredis-server --port 7777 --replicaof 127.0.0.1 8888\n" +

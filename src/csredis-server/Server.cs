@@ -20,6 +20,7 @@ public sealed class ServerStats
     public long ExpiredKeys, ExpiredStalePerc, ExpiredTimeCapReachedCount, ExpireCycleCpuMilliseconds, EvictedKeys;
     public long KeyspaceHits, KeyspaceMisses;
     public long TotalErrorReplies, UnexpectedErrorReplies;
+    public long ReadsProcessed, WritesProcessed, ReplyBufferShrinks, ReplyBufferExpands;
     public readonly Dictionary<string, long> ErrorCounts = new(StringComparer.Ordinal);
 
     // Instantaneous metrics: samples of the counters taken by the cron, as Redis's trackInstantaneousMetric.
@@ -44,6 +45,7 @@ public sealed class ServerStats
         ConnectionsReceived = RejectedConnections = CommandsProcessed = NetInputBytes = NetOutputBytes = 0;
         ExpiredKeys = ExpiredStalePerc = ExpiredTimeCapReachedCount = ExpireCycleCpuMilliseconds = EvictedKeys = 0;
         KeyspaceHits = KeyspaceMisses = TotalErrorReplies = UnexpectedErrorReplies = 0;
+        ReadsProcessed = WritesProcessed = ReplyBufferShrinks = ReplyBufferExpands = 0;
         ErrorCounts.Clear();
     }
 }
@@ -78,6 +80,8 @@ public sealed partial class RedisServer
     public readonly ServerConfig Config;
     public readonly EventLoop Loop = new();
     public readonly CommandTable Commands;
+    /// <summary>RDB save/load state and orchestration (INFO persistence reads its public fields).</summary>
+    public readonly Persistence.RdbPersistence Persistence;
     public Db[] Databases = null!;
     public readonly ServerStats Stats = new();
     public readonly string RunId = Common.RunId.New();
@@ -95,6 +99,10 @@ public sealed partial class RedisServer
     public long CachedUnixMs = Clock.UnixMs();
     /// <summary>The time a command sees for expiry decisions: fixed while it (or its MULTI) runs.</summary>
     public long CommandTimeMs => CachedUnixMs;
+    /// <summary>Non-zero while EXEC (or a script) runs: the command time stays what it was when it started.</summary>
+    public int CommandTimeFrozen;
+    /// <summary>Errors already attributed to a command's failed_calls, so a nested call's error is not counted twice (EXEC).</summary>
+    long _errorsAttributed;
 
     public long Dirty;
     public long CronLoops;
@@ -104,51 +112,144 @@ public sealed partial class RedisServer
     public bool ShutdownRequested;
     public string ShutdownReason = "";
 
+    /// <summary>CLIENT PAUSE state: until when, and whether only writes (and may-replicate commands) are held.</summary>
     public bool ClientsPaused;
     public long PauseEndMs;
     public bool PauseWritesOnly;
+    long _pauseTimer;
+    bool _resumePostponed;
+    readonly List<Client> _postponed = new();
+
+    /// <summary>Set by transactions: whether EXEC would run a write (an EXEC is then held by CLIENT PAUSE WRITE).</summary>
+    public Func<Client, bool>? MultiQueueHasWrites;
 
     /// <summary>Raised when a key is removed because its time to live passed (WATCH, notifications and replication subscribe).</summary>
     public event Action<Db, byte[]>? KeyExpired;
 
-    public RedisServer(ServerConfig config)
+    /// <summary>Set in sentinel mode (csredis-sentinel, or csredis-server --sentinel): the server then runs Sentinel only.</summary>
+    public readonly Sentinel.SentinelState? Sentinel;
+
+    public RedisServer(ServerConfig config, bool sentinelMode = false)
     {
         Config = config;
-        Commands = CommandTable.CreateServerTable();
+        Commands = sentinelMode ? Csredis.Server.Sentinel.SentinelCommands.CreateTable() : CommandTable.CreateServerTable();
+        if (sentinelMode)
+        {
+            Sentinel = new Sentinel.SentinelState(this);
+            Sentinel.Publish = (channel, message) =>
+                PubSub!.Publish(System.Text.Encoding.UTF8.GetBytes(channel), System.Text.Encoding.UTF8.GetBytes(message));
+            Cron += Sentinel.Timer;
+        }
         foreach (var (from, to) in config.RenamedCommands) Commands.Rename(from, to);
         Databases = new Db[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
+        CommandFilters.Add(HoldIfPaused);
+        Config.Registry.Find("port")!.ApplyChange = () => Rebind("Unable to listen on this port");
+        Config.Registry.Find("bind")!.ApplyChange = () => Rebind("Failed to bind to specified addresses.");
+        InitDiagnostics();
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
+        // Filter order matters: Redis refuses no-multi commands first and queues MULTI commands last.
+        Transactions = new Transactions(this);
+        CommandFilters.Add(Transactions.NoMultiFilter);
+        PubSub = new PubSub(this);
+        KeyspaceEvents = new KeyspaceEvents(this);
+        Blocking = new Blocking(this);
+        OutputLimits = new OutputBufferLimits(this);
+        CommandFilters.Add(Transactions.QueueFilter);
+        Persistence = new Persistence.RdbPersistence(this);
     }
+
+    public readonly Transactions Transactions;
+    public readonly PubSub PubSub;
+    public readonly KeyspaceEvents KeyspaceEvents;
+    public readonly Blocking Blocking;
+    public readonly OutputBufferLimits OutputLimits;
 
     public void OnKeyExpired(Db db, byte[] key) => KeyExpired?.Invoke(db, key);
 
     /// <summary>Binds every configured address; returns false (after logging as Redis does) when one fails.</summary>
     public bool Listen()
     {
-        foreach (var spec in Config.Bind)
+        var opened = OpenListeners(Config.Bind, Config.Port, out string? error, out string? failedAddress);
+        if (opened == null)
+        {
+            Log.Warning($"Warning: Could not create server TCP listening socket {failedAddress}:{Config.Port}: {error}");
+            Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
+            return false;
+        }
+        UseListeners(opened);
+        return true;
+    }
+
+    /// <summary>Opens a listening socket per address ("-addr": skipped if unavailable); null (nothing left open) on failure.</summary>
+    List<(Listener Listener, string Address)>? OpenListeners(string[] bind, int port, out string? error, out string? failedAddress)
+    {
+        var opened = new List<(Listener, string)>();
+        error = failedAddress = null;
+        foreach (var spec in bind)
         {
             bool optional = spec.StartsWith('-');
             string address = optional ? spec[1..] : spec;
             try
             {
-                int fd = Sockets.Listen(address, Config.Port, Config.TcpBacklog);
-                var listener = new Listener(this, fd);
-                _listeners.Add(listener);
-                Loop.AddFileEvent(fd, Libc.EPOLLIN, listener);
-                BoundAddresses.Add((address, Config.Port));
+                int fd = Sockets.Listen(address, port, Config.TcpBacklog);
+                opened.Add((new Listener(this, fd), address));
             }
             catch (System.Net.Sockets.SocketException e)
             {
-                if (optional && (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
-                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported)) continue;
-                Log.Warning($"Warning: Could not create server TCP listening socket {address}:{Config.Port}: {e.Message}");
-                Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
-                return false;
+                // Sockets.Listen reports the raw errno: 99 EADDRNOTAVAIL, 97 EAFNOSUPPORT.
+                bool unavailable = e.NativeErrorCode is 99 or 97 || e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
+                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported;
+                if (optional && unavailable) continue;
+                foreach (var (l, _) in opened) Libc.close(l.Fd);
+                error = "bind: " + Marshal.GetPInvokeErrorMessage(e.NativeErrorCode);
+                failedAddress = address;
+                return null;
             }
         }
-        return true;
+        return opened;
+    }
+
+    void UseListeners(List<(Listener Listener, string Address)> opened)
+    {
+        foreach (var old in _listeners)
+        {
+            Loop.RemoveFileEvent(old.Fd);
+            Libc.close(old.Fd);
+        }
+        _listeners.Clear();
+        BoundAddresses.Clear();
+        foreach (var (listener, address) in opened)
+        {
+            _listeners.Add(listener);
+            Loop.AddFileEvent(listener.Fd, Libc.EPOLLIN, listener);
+            BoundAddresses.Add((address, Config.Port));
+        }
+    }
+
+
+    /// <summary>CONFIG SET port/bind: the new sockets are opened before the old ones close, so a failure changes nothing.</summary>
+    public string? Rebind(string errorText)
+    {
+        // Like Redis, the old sockets close first (the same address may be bound again), and
+        // are opened again when the new set fails.
+        var previous = BoundAddresses.ToArray();
+        UseListeners([]);
+        var opened = OpenListeners(Config.Bind, Config.Port, out _, out _);
+        if (opened != null)
+        {
+            UseListeners(opened);
+            return null;
+        }
+        var restored = new List<(Listener, string)>();
+        foreach (var (address, port) in previous)
+        {
+            try { restored.Add((new Listener(this, Sockets.Listen(address, port, Config.TcpBacklog)), address)); }
+            catch (System.Net.Sockets.SocketException) { Log.Warning($"Failed to restore listening socket {address}:{port}"); }
+        }
+        UseListeners(restored);
+        return errorText;
     }
 
     public void AcceptClient(int fd)
@@ -184,6 +285,13 @@ public sealed partial class RedisServer
 
     static string FormatAddress(string ip, int port) => ip.Contains(':') ? $"{ip}:{port}" : $"{ip}:{port}";
 
+    /// <summary>A client connected over loopback (what "local" means for enable-protected-configs).</summary>
+    public static bool IsLocalClient(Client c)
+    {
+        int colon = c.Address.LastIndexOf(':');
+        return IsLoopback(colon < 0 ? c.Address : c.Address[..colon]);
+    }
+
     static bool IsLoopback(string ip) => ip == "::1" || ip.StartsWith("127.", StringComparison.Ordinal) || ip == "/unix";
 
     const string ProtectedModeMessage =
@@ -192,7 +300,7 @@ public sealed partial class RedisServer
         "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
         "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
         "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-        "4) Set up an authentication password for the default user. " +
+        "4) Setup a an authentication password for the default user. " +
         "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
     public void FreeClient(Client client)
@@ -221,6 +329,9 @@ public sealed partial class RedisServer
 
     void BeforeSleep()
     {
+        Blocking.BeforeSleep();
+        OutputLimits.FreeScheduledClients();
+        if (_resumePostponed) ResumePostponed();
         // Replies are sent here, once per loop iteration, so a pipeline of commands costs one send().
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -256,19 +367,27 @@ public sealed partial class RedisServer
         }
         if (!cmd.ArityOk(c.Argc))
         {
-            cmd.RejectedCalls++;
-            c.Error("ERR wrong number of arguments for '" + cmd.FullName + "' command");
+            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"));
             return;
         }
         if (!c.Authenticated && !cmd.Is(CommandFlags.NoAuth))
         {
-            cmd.RejectedCalls++;
-            c.Error("NOAUTH Authentication required."u8);
+            RejectCommand(c, cmd, "NOAUTH Authentication required."u8);
             return;
         }
         foreach (var filter in CommandFilters)
             if (!filter(c, cmd)) return;
         Call(c, cmd);
+        // Keys made ready by this command (a push, a move) serve blocked clients now, in this turn.
+        Blocking.HandleReadyKeys();
+    }
+
+    /// <summary>Refuses a command before it runs (Redis's rejectCommand): inside MULTI this dooms the transaction.</summary>
+    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error)
+    {
+        if (cmd != null) cmd.RejectedCalls++;
+        if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        c.Error(error);
     }
 
     /// <summary>
@@ -283,15 +402,20 @@ public sealed partial class RedisServer
     {
         long start = Clock.MonotonicUs();
         long errorsBefore = Stats.TotalErrorReplies;
-        CachedUnixMs = Clock.UnixMs();
+        if (CommandTimeFrozen == 0) CachedUnixMs = Clock.UnixMs();
+        var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
         cmd.Handler(c);
-        c.CurrentCommand = null;
+        c.CurrentCommand = outer;
         c.LastCommand = cmd;
+        // A command that blocked is accounted for when it is served or times out.
+        if ((c.Flags & ClientFlags.Blocked) != 0) return;
         long duration = Clock.MonotonicUs() - start;
         cmd.Calls++;
         cmd.Microseconds += duration;
-        if (Stats.TotalErrorReplies != errorsBefore) cmd.FailedCalls++;
+        if (Stats.TotalErrorReplies > Math.Max(errorsBefore, _errorsAttributed)) cmd.FailedCalls++;
+        _errorsAttributed = Stats.TotalErrorReplies;
+        if (Config.LatencyTracking) cmd.Latency.Record(duration * 1000);
         Stats.CommandsProcessed++;
         AfterCall?.Invoke(c, cmd, duration);
     }
@@ -311,7 +435,7 @@ public sealed partial class RedisServer
             AppendTruncated(text, c.Arg(i), 128 - (text.Length - argsStart));
             text.Append("' ");
         }
-        c.Error(text.ToString());
+        RejectCommand(c, null, System.Text.Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     void RejectUnknownSubcommand(Client c, Command parent)
@@ -319,7 +443,7 @@ public sealed partial class RedisServer
         var text = new System.Text.StringBuilder("ERR unknown subcommand '");
         AppendTruncated(text, c.Arg(1), 128);
         text.Append("'. Try ").Append(parent.Name.ToUpperInvariant()).Append(" HELP.");
-        c.Error(text.ToString());
+        RejectCommand(c, null, System.Text.Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     static void AppendTruncated(System.Text.StringBuilder sb, ReadOnlySpan<byte> bytes, int max)
@@ -353,7 +477,11 @@ public sealed partial class RedisServer
                         Log.Warning("You insist... exiting now.");
                         Environment.Exit(1);
                     }
-                    Log.Warning($"Received {name} scheduling shutdown...");
+                    // Redis logs this from its signal handler, hence the "signal-handler (unix time)" prefix.
+                    if (Log.Enabled(LogLevel.Warning))
+                        Log.Raw($"{Environment.ProcessId}:signal-handler ({Clock.UnixMs() / 1000}) Received {name} scheduling shutdown...\n");
+                    string mode = ctx.Signal == PosixSignal.SIGINT ? Config.ShutdownOnSigint : Config.ShutdownOnSigterm;
+                    ShutdownSave = mode switch { "save" => true, "nosave" => false, _ => null };
                     ShutdownRequested = true;
                 });
             }));
@@ -372,10 +500,11 @@ public sealed partial class RedisServer
             Stats.OutputKbps.Track(Stats.NetOutputBytes, CachedUnixMs);
         }
         if (ClientsPaused && CachedUnixMs >= PauseEndMs) Unpause();
+        UsedMemory();
         ClientsCron();
         DatabasesCron();
         Cron?.Invoke();
-        return 1000 / Math.Max(1, Config.Hz);
+        return 1000 / CurrentHz;
     }
 
     /// <summary>Periodic work contributed by features (replication, persistence), run from serverCron.</summary>
@@ -388,7 +517,7 @@ public sealed partial class RedisServer
         List<Client>? idle = null;
         foreach (var c in Clients.Values)
         {
-            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
+            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Monitor | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
             if (CachedUnixMs - c.LastInteractionMs > limitMs) (idle ??= new()).Add(c);
         }
         if (idle == null) return;
@@ -401,7 +530,8 @@ public sealed partial class RedisServer
 
     void DatabasesCron()
     {
-        if (!IsReplica) ActiveExpire.Cycle(this);
+        // Keys do not expire while clients are paused: the dataset must stay as the pause found it.
+        if (!IsReplica && !ClientsPaused) ActiveExpire.Cycle(this);
         foreach (var db in Databases)
         {
             db.Main.ShrinkIfSparse();
@@ -415,14 +545,76 @@ public sealed partial class RedisServer
         }
     }
 
-    public bool PauseBlocks(Client c) =>
-        (c.Flags & (ClientFlags.Master | ClientFlags.Replica)) == 0 && !PauseWritesOnly;
+    /// <summary>CLIENT PAUSE: the later end time and the stricter mode win over a pause in progress.</summary>
+    public void PauseClients(long endMs, bool writesOnly)
+    {
+        if (ClientsPaused)
+        {
+            PauseEndMs = Math.Max(PauseEndMs, endMs);
+            PauseWritesOnly &= writesOnly;
+        }
+        else
+        {
+            PauseEndMs = endMs;
+            PauseWritesOnly = writesOnly;
+            ClientsPaused = true;
+        }
+        if (_pauseTimer != 0) Loop.RemoveTimer(_pauseTimer);
+        _pauseTimer = Loop.AddTimer(Math.Max(0, PauseEndMs - Clock.UnixMs()), () =>
+        {
+            _pauseTimer = 0;
+            if (ClientsPaused && Clock.UnixMs() >= PauseEndMs) Unpause();
+            else if (ClientsPaused) return Math.Max(1, PauseEndMs - Clock.UnixMs());
+            return -1;
+        });
+    }
 
+    /// <summary>Ends the pause; held commands run before the loop next sleeps (not inside the current command).</summary>
     public void Unpause()
     {
         ClientsPaused = false;
-        foreach (var c in Clients.Values.ToArray())
-            if (c.QueryLength > 0 && !c.IsClosing) c.ProcessInputBuffer();
+        if (_pauseTimer != 0)
+        {
+            Loop.RemoveTimer(_pauseTimer);
+            _pauseTimer = 0;
+        }
+        _resumePostponed = true;
+    }
+
+    /// <summary>
+    /// Command filter of CLIENT PAUSE: replicas and the master link are never held; in WRITE mode
+    /// only writes and may-replicate commands are (also when sent inside MULTI, as Redis does), and an
+    /// EXEC whose queue holds a write.
+    /// A held command is copied aside and the client stops reading until the pause ends.
+    /// </summary>
+    bool HoldIfPaused(Client c, Command cmd)
+    {
+        if (!ClientsPaused || (c.Flags & (ClientFlags.Replica | ClientFlags.Master)) != 0) return true;
+        bool isExec = cmd.Name == "exec";
+        bool mayReplicate = cmd.Is(CommandFlags.Write | CommandFlags.MayReplicate)
+            || (isExec && MultiQueueHasWrites != null && MultiQueueHasWrites(c));
+        if (PauseWritesOnly && !mayReplicate) return true;
+        c.Postponed = (cmd, c.CopyArgs());
+        c.Flags |= ClientFlags.Blocked;
+        _postponed.Add(c);
+        return false;
+    }
+
+    void ResumePostponed()
+    {
+        _resumePostponed = false;
+        var held = _postponed.ToArray();
+        _postponed.Clear();
+        foreach (var c in held)
+        {
+            if (c.IsClosing || c.Postponed == null) continue;
+            var (_, args) = c.Postponed.Value;
+            c.Postponed = null;
+            c.Flags &= ~ClientFlags.Blocked;
+            c.RunCommand(args: args);
+            // Whatever the client pipelined behind the held command runs now too.
+            c.ProcessInputBuffer();
+        }
     }
 
     /// <summary>Hooks run at shutdown before the process exits (final snapshot, pid file); false aborts.</summary>

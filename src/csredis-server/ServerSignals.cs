@@ -29,7 +29,12 @@ public sealed partial class RedisServer
         if (expireSet) handler(c, db, key, "expire");
     }
 
+    /// <summary>Call before the databases are emptied: WATCH needs to see which watched keys existed.</summary>
     public void SignalFlush(Client? c, int dbId) => Flushed?.Invoke(c, dbId);
+
+    /// <summary>SWAPDB exchanged the contents of two databases (WATCH and blocked clients re-check their keys).</summary>
+    public event Action<Client?, int, int>? DatabasesSwapped;
+    public void SignalSwapDb(Client? c, int first, int second) => DatabasesSwapped?.Invoke(c, first, second);
 
     public bool SnapshotAllowsInPlaceWrite(object item) => SnapshotsInProgress == 0;
 

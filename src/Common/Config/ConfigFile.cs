@@ -25,8 +25,30 @@ public sealed class ConfigException(int lineNumber, string line, string reason) 
         $"{Reason}\n";
 }
 
+/// <summary>A configuration file (the main one or an include) that cannot be read: Redis logs it and exits.</summary>
+public sealed class ConfigOpenException(string path, string reason)
+    : Exception($"Fatal error, can't open config file '{path}': {reason}");
+
 public static class ConfigFile
 {
+    /// <summary>strerror-style text for a failed open, as Redis words it.</summary>
+    public static string OpenErrorReason(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+        UnauthorizedAccessException => "Permission denied",
+        _ => e.Message,
+    };
+
+    /// <summary>Reads a whole config file; a file that cannot be opened raises ConfigOpenException.</summary>
+    public static string ReadFile(string path)
+    {
+        try { return System.IO.File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigOpenException(path, OpenErrorReason(e));
+        }
+    }
+
     /// <summary>
     /// Builds the full configuration text the way Redis does: the file (or stdin when the path is "-"),
     /// then the command-line options, each "--name" starting a new line.
@@ -35,7 +57,7 @@ public static class ConfigFile
     {
         var text = new System.Text.StringBuilder();
         if (path != null && path != "-")
-            text.Append(System.IO.File.ReadAllText(path)).Append('\n');
+            text.Append(ReadFile(path)).Append('\n');
         if (readStdin || path == "-")
             text.Append(Console.In.ReadToEnd()).Append('\n');
         bool first = true;
@@ -78,13 +100,7 @@ public static class ConfigFile
             if (args[0].Equals("include", StringComparison.OrdinalIgnoreCase) && args.Length == 2)
             {
                 if (includeDepth > 16) throw new ConfigException(i + 1, line, "Too many nested includes");
-                string included;
-                try { included = System.IO.File.ReadAllText(args[1]); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new ConfigException(i + 1, line, $"Fatal error, can't open config file '{args[1]}': {e.Message}");
-                }
-                result.AddRange(Parse(included, includeDepth + 1));
+                result.AddRange(Parse(ReadFile(args[1]), includeDepth + 1));
                 continue;
             }
             result.Add(new ConfigLine(i + 1, line, args));

@@ -69,4 +69,27 @@ public static unsafe partial class Libc
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static void SetInt(int fd, int level, int name, int value) => setsockopt(fd, level, name, &value, sizeof(int));
+
+    // uname(2): struct utsname is six char[65] fields (sysname, nodename, release, version, machine, domainname).
+    [LibraryImport("libc", SetLastError = true)] public static partial int uname(byte* buf);
+    // getrusage(2): struct rusage starts with ru_utime and ru_stime (timeval: seconds, microseconds), then 14 longs.
+    [LibraryImport("libc", SetLastError = true)] public static partial int getrusage(int who, long* buf);
+    public const int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+
+    /// <summary>(user, system) CPU seconds of the process, its waited-for children, or the calling thread.</summary>
+    public static (double User, double System) CpuTimes(int who)
+    {
+        long* usage = stackalloc long[18];
+        if (getrusage(who, usage) != 0) return (0, 0);
+        return (usage[0] + usage[1] / 1e6, usage[2] + usage[3] / 1e6);
+    }
+
+    /// <summary>uname's sysname, release and machine ("Linux", "6.1.0", "x86_64").</summary>
+    public static (string System, string Release, string Machine) Uname()
+    {
+        byte* buf = stackalloc byte[65 * 6];
+        if (uname(buf) != 0) return ("Linux", "", "");
+        static string Field(byte* f) => Marshal.PtrToStringUTF8((nint)f) ?? "";
+        return (Field(buf), Field(buf + 65 * 2), Field(buf + 65 * 4));
+    }
 }

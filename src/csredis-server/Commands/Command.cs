@@ -52,6 +52,7 @@ public sealed class Command
     public Dictionary<string, Command>? Subcommands { get; private set; }
 
     public long Calls, Microseconds, RejectedCalls, FailedCalls;
+    public readonly LatencyHistogram Latency = new();
 
     /// <summary>The name as the user addresses it (CONFIG GET is "config|get").</summary>
     public string FullName => Name;
@@ -72,6 +73,15 @@ public sealed class Command
         return this;
     }
 
+    /// <summary>Adds one subcommand to a container that may already have others (families contribute to CLIENT).</summary>
+    public Command AddSubcommand(Command sub)
+    {
+        Subcommands ??= new Dictionary<string, Command>(StringComparer.OrdinalIgnoreCase);
+        sub.Parent = this;
+        Subcommands[sub.ShortNameOf(this)] = sub;
+        return this;
+    }
+
     string ShortNameOf(Command parent) => Name.StartsWith(parent.Name + "|", StringComparison.Ordinal) ? Name[(parent.Name.Length + 1)..] : Name;
 
     public Command? FindSubcommand(ReadOnlySpan<byte> name)
@@ -82,5 +92,9 @@ public sealed class Command
         return Subcommands.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var cmd) ? cmd : null;
     }
 
-    public void ResetStats() => Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+    public void ResetStats()
+    {
+        Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        Latency.Reset();
+    }
 }

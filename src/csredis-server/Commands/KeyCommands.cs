@@ -10,7 +10,7 @@ public static partial class KeyCommands
 {
     public static void Register(CommandTable t)
     {
-        string[] keyspaceWrite = ["keyspace", "write", "slow"], keyspaceWriteFast = ["keyspace", "write", "fast"], keyspaceRead = ["keyspace", "read", "fast"];
+        string[] keyspaceWrite = ["keyspace", "write", "slow"], keyspaceWriteFast = ["keyspace", "write", "fast"], keyspaceRead = ["keyspace", "read", "fast"], keyspaceReadSlow = ["keyspace", "read", "slow"];
         t.Add(new Command { Name = "del", Arity = -2, Flags = CommandFlags.Write, Handler = Del, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Categories = keyspaceWrite });
         t.Add(new Command { Name = "unlink", Arity = -2, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = Del, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
         t.Add(new Command { Name = "exists", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = Exists, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Categories = keyspaceRead });
@@ -23,6 +23,21 @@ public static partial class KeyCommands
         t.Add(new Command { Name = "pttl", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.Milliseconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceRead });
         t.Add(new Command { Name = "expiretime", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.AbsoluteSeconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "7.0.0", Categories = keyspaceRead });
         t.Add(new Command { Name = "pexpiretime", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = c => Ttl(c, TtlKind.AbsoluteMilliseconds), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "7.0.0", Categories = keyspaceRead });
+        t.Add(new Command { Name = "rename", Arity = 3, Flags = CommandFlags.Write, Handler = c => Rename(c, nx: false), FirstKey = 1, LastKey = 2, KeyStep = 1, Group = "generic", Categories = keyspaceWrite });
+        t.Add(new Command { Name = "renamenx", Arity = 3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = c => Rename(c, nx: true), FirstKey = 1, LastKey = 2, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "copy", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Handler = Copy, FirstKey = 1, LastKey = 2, KeyStep = 1, Group = "generic", Since = "6.2.0", Categories = keyspaceWrite });
+        t.Add(new Command { Name = "move", Arity = 3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = Move, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
+        t.Add(new Command { Name = "swapdb", Arity = 3, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = SwapDb, Group = "server", Since = "4.0.0", Categories = ["keyspace", "write", "fast", "dangerous"] });
+        t.Add(new Command { Name = "keys", Arity = 2, Flags = CommandFlags.ReadOnly, Handler = Keys, Group = "generic", Categories = ["keyspace", "read", "slow", "dangerous"] });
+        t.Add(new Command { Name = "scan", Arity = -2, Flags = CommandFlags.ReadOnly, Handler = Scan, Group = "generic", Since = "2.8.0", Categories = keyspaceReadSlow });
+        t.Add(new Command { Name = "randomkey", Arity = 1, Flags = CommandFlags.ReadOnly, Handler = RandomKey, Group = "generic", Categories = keyspaceReadSlow });
+        t.Add(new Command { Name = "touch", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = Touch, FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "generic", Since = "3.2.1", Categories = keyspaceRead });
+        t.Add(new Command { Name = "object", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "generic", Since = "2.2.3", Categories = ["slow"] }.WithSubcommands(
+            new Command { Name = "object|encoding", Arity = 3, Flags = CommandFlags.ReadOnly, Handler = ObjectEncoding, FirstKey = 2, LastKey = 2, KeyStep = 1, Group = "generic", Since = "2.2.3", Categories = keyspaceReadSlow },
+            new Command { Name = "object|freq", Arity = 3, Flags = CommandFlags.ReadOnly, Handler = ObjectFreq, FirstKey = 2, LastKey = 2, KeyStep = 1, Group = "generic", Since = "4.0.0", Categories = keyspaceReadSlow },
+            new Command { Name = "object|idletime", Arity = 3, Flags = CommandFlags.ReadOnly, Handler = ObjectIdleTime, FirstKey = 2, LastKey = 2, KeyStep = 1, Group = "generic", Since = "2.2.3", Categories = keyspaceReadSlow },
+            new Command { Name = "object|refcount", Arity = 3, Flags = CommandFlags.ReadOnly, Handler = ObjectRefCount, FirstKey = 2, LastKey = 2, KeyStep = 1, Group = "generic", Since = "2.2.3", Categories = keyspaceReadSlow },
+            new Command { Name = "object|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = ObjectHelp, Group = "generic", Since = "6.2.0", Categories = ["keyspace", "slow"] }));
         t.Add(new Command { Name = "persist", Arity = 2, Flags = CommandFlags.Write | CommandFlags.Fast, Handler = Persist, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Categories = keyspaceWriteFast });
     }
 
@@ -84,7 +99,7 @@ public static partial class KeyCommands
             else if (Ascii.EqualsIgnoreCase(opt, "lt"u8)) condition |= ExpireCondition.Lt;
             else
             {
-                c.Error("ERR Unsupported option " + c.ArgString(j));
+                c.Error(UnsupportedOption(c.Arg(j)));
                 return;
             }
         }
@@ -108,7 +123,7 @@ public static partial class KeyCommands
         if (unit is ExpireUnit.RelativeSeconds or ExpireUnit.RelativeMilliseconds)
         {
             long now = c.Server.CommandTimeMs;
-            if (when > 0 && when > long.MaxValue - now || when < 0 && when < long.MinValue - now) { c.Error(Errors.InvalidExpire(name)); return; }
+            if (when > long.MaxValue - now) { c.Error(Errors.InvalidExpire(name)); return; }
             when += now;
         }
         var key = c.Arg(1);
@@ -126,7 +141,7 @@ public static partial class KeyCommands
                 return;
             }
         }
-        if (when <= c.Server.CommandTimeMs && !c.Server.IsLoadingOrReplicaStream(c))
+        if (AlreadyExpired(c, when))
         {
             // Already in the past: the key is deleted now, as Redis's checkAlreadyExpired.
             c.Db.Delete(key);
@@ -141,6 +156,26 @@ public static partial class KeyCommands
         c.Reply.Integer(1);
     }
 
+    /// <summary>
+    /// Redis's checkAlreadyExpired: an expire time already in the past deletes the key at once,
+    /// except on a replica or while loading, where the master's DEL (or the file) decides.
+    /// </summary>
+    public static bool AlreadyExpired(Client c, long whenMs) =>
+        whenMs <= c.Server.CommandTimeMs && !c.Server.IsReplica && !c.Server.IsLoadingOrReplicaStream(c);
+
+    /// <summary>"Unsupported option X" as Redis formats it: the option as a C string, newlines blanked.</summary>
+    static byte[] UnsupportedOption(ReadOnlySpan<byte> option)
+    {
+        int nul = option.IndexOf((byte)0);
+        if (nul >= 0) option = option[..nul];
+        var prefix = "ERR Unsupported option "u8;
+        var text = new byte[prefix.Length + option.Length];
+        prefix.CopyTo(text);
+        option.CopyTo(text.AsSpan(prefix.Length));
+        for (int i = prefix.Length; i < text.Length; i++) if (text[i] == '\r' || text[i] == '\n') text[i] = (byte)' ';
+        return text;
+    }
+
     enum TtlKind { Seconds, Milliseconds, AbsoluteSeconds, AbsoluteMilliseconds }
 
     static void Ttl(Client c, TtlKind kind)
@@ -153,7 +188,7 @@ public static partial class KeyCommands
         {
             TtlKind.Seconds => (Math.Max(0, when - c.Server.CommandTimeMs) + 500) / 1000,
             TtlKind.Milliseconds => Math.Max(0, when - c.Server.CommandTimeMs),
-            TtlKind.AbsoluteSeconds => when / 1000,
+            TtlKind.AbsoluteSeconds => (when + 500) / 1000,
             _ => when,
         };
         c.Reply.Integer(result);

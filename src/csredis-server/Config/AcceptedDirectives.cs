@@ -1,46 +1,325 @@
-// Directives of Redis 7.0's default redis.conf that csredis does not act on (yet). A config file
-// written for Redis must still start csredis, so these are accepted with a warning naming each one;
-// any other unknown directive is a fatal error, as in Redis. As a directive gets implemented it
-// moves into ServerConfig and leaves this list.
+// Directives of Redis 7.0 that csredis does not act on (yet). A config file written for Redis must
+// still start csredis and CONFIG GET must still answer for them, so each is registered with its
+// Redis type, default, range and aliases: values are validated with Redis's error texts, kept,
+// shown by CONFIG GET and written by CONFIG REWRITE. Setting one (file or CONFIG SET) logs a
+// warning naming it. Any other unknown directive is a fatal error, as in Redis. When a feature
+// implements a directive, it registers its own entry in ServerConfig and the line here goes.
+using System.Globalization;
+using System.Text;
+using Csredis.Common.Logging;
+
 namespace Csredis.Server.Config;
 
-public static class AcceptedDirectives
+public sealed class AcceptedDirectives
 {
-    static readonly HashSet<string> Names = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "unixsocket", "unixsocketperm", "supervised", "syslog-enabled", "syslog-ident", "syslog-facility",
-        "crash-log-enabled", "crash-memcheck-enabled", "always-show-logo", "set-proc-title", "proc-title-template",
-        "locale-collate", "stop-writes-on-bgsave-error", "rdbcompression", "rdbchecksum",
-        "sanitize-dump-payload", "rdb-del-sync-files", "replica-serve-stale-data", "replica-read-only",
-        "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
-        "repl-disable-tcp-nodelay", "replica-priority", "acllog-max-len", "lazyfree-lazy-eviction",
-        "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "replica-lazy-flush", "io-threads", "io-threads-do-reads",
-        "oom-score-adj", "oom-score-adj-values", "disable-thp", "appendfilename", "appenddirname", "appendfsync",
-        "no-appendfsync-on-rewrite", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-load-truncated",
-        "aof-use-rdb-preamble", "aof-timestamp-enabled", "lua-time-limit", "busy-reply-threshold",
-        "cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-replica-validity-factor",
-        "cluster-migration-barrier", "cluster-allow-replica-migration", "cluster-require-full-coverage",
-        "cluster-replica-no-failover", "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down",
-        "cluster-link-sendbuf-limit", "cluster-announce-hostname", "cluster-preferred-endpoint-type",
-        "notify-keyspace-events", "hash-max-listpack-entries", "hash-max-listpack-value", "hash-max-ziplist-entries",
-        "hash-max-ziplist-value", "list-max-listpack-size", "list-max-ziplist-size", "list-compress-depth",
-        "set-max-listpack-entries", "set-max-listpack-value", "hll-sparse-max-bytes",
-        "stream-node-max-bytes", "stream-node-max-entries", "client-output-buffer-limit", "aof-rewrite-incremental-fsync",
-        "rdb-save-incremental-fsync", "lfu-log-factor", "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes",
-        "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-cycle-min",
-        "active-defrag-cycle-max", "active-defrag-max-scan-fields", "jemalloc-bg-thread", "server_cpulist",
-        "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings", "maxmemory-samples",
-        "maxmemory-eviction-tenacity", "replica-ignore-maxmemory", "active-expire-effort", "tracking-table-max-keys",
-        "enable-protected-configs", "enable-debug-command", "enable-module-command", "shutdown-timeout",
-        "shutdown-on-sigint", "shutdown-on-sigterm", "latency-tracking", "latency-tracking-info-percentiles",
-        "replica-announced", "min-replicas-to-write", "min-replicas-max-lag", "min-slaves-to-write", "min-slaves-max-lag",
-        "repl-ping-replica-period", "repl-timeout", "repl-backlog-size", "repl-backlog-ttl", "masterauth", "masteruser",
-        "replicaof", "slaveof", "replica-announce-ip", "replica-announce-port", "slave-announce-ip", "slave-announce-port",
-        "slave-serve-stale-data", "slave-read-only", "slave-priority", "slave-lazy-flush", "aclfile", "user",
-        "tls-port", "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-auth-clients",
-        "tls-replication", "tls-cluster", "tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers",
-        "tls-session-caching", "tls-session-cache-size", "tls-session-cache-timeout", "loadmodule", "socket-mark-id",
-    };
+    readonly ConfigRegistry _registry;
+    readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
 
-    public static bool IsAccepted(string name) => Names.Contains(name);
+    AcceptedDirectives(ConfigRegistry registry) => _registry = registry;
+
+    public static void Register(ConfigRegistry registry) => new AcceptedDirectives(registry).RegisterAll();
+
+    /// <summary>Logged once per directive when a config file or CONFIG SET gives it a value.</summary>
+    public static string Warning(string name) =>
+        $"Configuration directive '{name}' is accepted for compatibility but has no effect in csredis.";
+
+    void RegisterAll()
+    {
+        Enum("acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"]);
+        Text("aclfile", "", immutable: true);
+        Int("acllog-max-len", 128, 0, long.MaxValue);
+        Int("active-defrag-cycle-max", 25, 1, 99);
+        Int("active-defrag-cycle-min", 1, 1, 99);
+        Memory("active-defrag-ignore-bytes", 104857600, 1, long.MaxValue);
+        Int("active-defrag-max-scan-fields", 1000, 1, long.MaxValue);
+        Int("active-defrag-threshold-lower", 10, 0, 1000);
+        Int("active-defrag-threshold-upper", 100, 0, 1000);
+        Int("active-expire-effort", 1, 1, 10);
+        Bool("activedefrag", false);
+        Bool("always-show-logo", false, immutable: true);
+        Bool("aof-disable-auto-gc", false);
+        Bool("aof-load-truncated", true);
+        Bool("aof-rewrite-incremental-fsync", true);
+        Bool("aof-timestamp-enabled", false);
+        Bool("aof-use-rdb-preamble", true);
+        Text("aof_rewrite_cpulist", "", immutable: true);
+        Text("appenddirname", "appendonlydir", immutable: true);
+        Text("appendfilename", "appendonly.aof", immutable: true);
+        Enum("appendfsync", "everysec", ["everysec", "always", "no"]);
+        Memory("auto-aof-rewrite-min-size", 67108864, 0, long.MaxValue);
+        Int("auto-aof-rewrite-percentage", 100, 0, int.MaxValue);
+        Text("bgsave_cpulist", "", immutable: true);
+        Text("bind-source-addr", "");
+        Text("bio_cpulist", "", immutable: true);
+        Int("busy-reply-threshold", 5000, 0, long.MaxValue, aliases: ["lua-time-limit"]);
+        Bool("cluster-allow-pubsubshard-when-down", true);
+        Bool("cluster-allow-reads-when-down", false);
+        Bool("cluster-allow-replica-migration", true);
+        Int("cluster-announce-bus-port", 0, 0, 65535);
+        Text("cluster-announce-ip", "");
+        Int("cluster-announce-port", 0, 0, 65535);
+        Int("cluster-announce-tls-port", 0, 0, 65535);
+        Text("cluster-config-file", "nodes.conf", immutable: true);
+        Bool("cluster-enabled", false, immutable: true);
+        Memory("cluster-link-sendbuf-limit", 0, 0, long.MaxValue);
+        Int("cluster-migration-barrier", 1, 0, int.MaxValue);
+        Int("cluster-node-timeout", 15000, 0, long.MaxValue);
+        Int("cluster-port", 0, 0, 65535, immutable: true);
+        Enum("cluster-preferred-endpoint-type", "ip", ["ip", "hostname", "unknown-endpoint"]);
+        Bool("cluster-replica-no-failover", false, aliases: ["cluster-slave-no-failover"]);
+        Int("cluster-replica-validity-factor", 10, 0, int.MaxValue, aliases: ["cluster-slave-validity-factor"]);
+        Bool("cluster-require-full-coverage", true);
+        Bool("crash-log-enabled", true);
+        Bool("crash-memcheck-enabled", true);
+        Bool("disable-thp", true, immutable: true);
+        Enum("enable-debug-command", "no", ["no", "yes", "local"], immutable: true);
+        Enum("enable-module-command", "no", ["no", "yes", "local"], immutable: true);
+        Enum("enable-protected-configs", "no", ["no", "yes", "local"], immutable: true);
+        Int("hash-max-listpack-entries", 512, 0, long.MaxValue, aliases: ["hash-max-ziplist-entries"]);
+        Memory("hash-max-listpack-value", 64, 0, long.MaxValue, aliases: ["hash-max-ziplist-value"]);
+        Memory("hll-sparse-max-bytes", 3000, 0, long.MaxValue);
+        Text("ignore-warnings", "");
+        Int("io-threads", 1, 1, 128, immutable: true);
+        Bool("io-threads-do-reads", false, immutable: true);
+        Bool("jemalloc-bg-thread", true);
+        Bool("lazyfree-lazy-eviction", false);
+        Bool("lazyfree-lazy-expire", false);
+        Bool("lazyfree-lazy-server-del", false);
+        Int("lfu-decay-time", 1, 0, int.MaxValue);
+        Int("lfu-log-factor", 10, 0, int.MaxValue);
+        Int("list-compress-depth", 0, 0, int.MaxValue);
+        Int("list-max-listpack-size", -2, int.MinValue, int.MaxValue, aliases: ["list-max-ziplist-size"]);
+        Text("masterauth", "");
+        Text("masteruser", "");
+        Int("maxmemory-eviction-tenacity", 10, 0, 100);
+        Int("maxmemory-samples", 5, 1, int.MaxValue);
+        Int("min-replicas-max-lag", 10, 0, int.MaxValue, aliases: ["min-slaves-max-lag"]);
+        Int("min-replicas-to-write", 0, 0, int.MaxValue, aliases: ["min-slaves-to-write"]);
+        Bool("no-appendfsync-on-rewrite", false);
+        Enum("oom-score-adj", "no", ["no", "yes", "relative", "absolute"]);
+        Text("proc-title-template", "{title} {listen-addr} {server-mode}");
+        Enum("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"]);
+        Bool("rdb-del-sync-files", false);
+        Bool("rdb-save-incremental-fsync", true);
+        Bool("rdbchecksum", true, immutable: true);
+        Bool("rdbcompression", true);
+        Memory("repl-backlog-size", 1048576, 1, long.MaxValue);
+        Int("repl-backlog-ttl", 3600, 0, long.MaxValue);
+        Bool("repl-disable-tcp-nodelay", false);
+        Enum("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"]);
+        Bool("repl-diskless-sync", true);
+        Int("repl-diskless-sync-delay", 5, 0, int.MaxValue);
+        Int("repl-diskless-sync-max-replicas", 0, 0, int.MaxValue);
+        Int("repl-ping-replica-period", 10, 1, int.MaxValue, aliases: ["repl-ping-slave-period"]);
+        Int("repl-timeout", 60, 1, int.MaxValue);
+        Text("replica-announce-ip", "", aliases: ["slave-announce-ip"]);
+        Int("replica-announce-port", 0, 0, 65535, aliases: ["slave-announce-port"]);
+        Bool("replica-announced", true);
+        Bool("replica-ignore-disk-write-errors", false);
+        Bool("replica-ignore-maxmemory", true, aliases: ["slave-ignore-maxmemory"]);
+        Bool("replica-lazy-flush", false, aliases: ["slave-lazy-flush"]);
+        Int("replica-priority", 100, 0, int.MaxValue, aliases: ["slave-priority"]);
+        Bool("replica-read-only", true, aliases: ["slave-read-only"]);
+        Bool("replica-serve-stale-data", true, aliases: ["slave-serve-stale-data"]);
+        Enum("sanitize-dump-payload", "no", ["no", "yes", "clients"]);
+        Text("server_cpulist", "", immutable: true);
+        Int("set-max-intset-entries", 512, 0, long.MaxValue);
+        Bool("set-proc-title", true, immutable: true);
+        Int("shutdown-timeout", 10, 0, int.MaxValue);
+        Int("socket-mark-id", 0, 0, uint.MaxValue, immutable: true);
+        Bool("stop-writes-on-bgsave-error", true);
+        Memory("stream-node-max-bytes", 4096, 0, long.MaxValue);
+        Int("stream-node-max-entries", 100, 0, long.MaxValue);
+        Enum("supervised", "no", ["upstart", "systemd", "auto", "no"], immutable: true);
+        Bool("syslog-enabled", false, immutable: true);
+        Enum("syslog-facility", "local0", ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], immutable: true);
+        Text("syslog-ident", "redis", immutable: true);
+        Enum("tls-auth-clients", "yes", ["no", "yes", "optional"]);
+        Text("tls-ca-cert-dir", "");
+        Text("tls-ca-cert-file", "");
+        Text("tls-cert-file", "");
+        Text("tls-ciphers", "");
+        Text("tls-ciphersuites", "");
+        Text("tls-client-cert-file", "");
+        Text("tls-client-key-file", "");
+        Text("tls-client-key-file-pass", "");
+        Bool("tls-cluster", false);
+        Text("tls-dh-params-file", "");
+        Text("tls-key-file", "");
+        Text("tls-key-file-pass", "");
+        Int("tls-port", 0, 0, 65535);
+        Bool("tls-prefer-server-ciphers", false);
+        Text("tls-protocols", "");
+        Bool("tls-replication", false);
+        Int("tls-session-cache-size", 20480, 0, int.MaxValue);
+        Int("tls-session-cache-timeout", 300, 0, int.MaxValue);
+        Bool("tls-session-caching", true);
+        Int("tracking-table-max-keys", 1000000, 0, long.MaxValue);
+        Text("unixsocket", "", immutable: true);
+        Int("zset-max-listpack-entries", 128, 0, long.MaxValue, aliases: ["zset-max-ziplist-entries"]);
+        Memory("zset-max-listpack-value", 64, 0, long.MaxValue, aliases: ["zset-max-ziplist-value"]);
+
+        RegisterSpecial();
+    }
+
+    void Bool(string name, bool value, bool immutable = false, string[]? aliases = null)
+    {
+        _values[name] = value ? "yes" : "no";
+        _registry.Bool(name, () => _values[name] == "yes", v => _values[name] = v ? "yes" : "no", immutable, accepted: true, aliases: aliases ?? []);
+    }
+
+    void Int(string name, long value, long min, long max, bool immutable = false, string[]? aliases = null)
+    {
+        _values[name] = value.ToString(CultureInfo.InvariantCulture);
+        _registry.Integer(name, min, max, () => long.Parse(_values[name], CultureInfo.InvariantCulture),
+            v => _values[name] = v.ToString(CultureInfo.InvariantCulture), immutable, accepted: true, aliases: aliases ?? []);
+    }
+
+    void Memory(string name, long value, long min, long max, bool immutable = false, string[]? aliases = null)
+    {
+        _values[name] = value.ToString(CultureInfo.InvariantCulture);
+        _registry.Memory(name, min, max, () => long.Parse(_values[name], CultureInfo.InvariantCulture),
+            v => _values[name] = v.ToString(CultureInfo.InvariantCulture), immutable, accepted: true, aliases: aliases ?? []);
+    }
+
+    void Enum(string name, string value, string[] choices, bool immutable = false, string[]? aliases = null)
+    {
+        _values[name] = value;
+        _registry.Enum(name, choices, () => _values[name], v => _values[name] = v, immutable, accepted: true, aliases: aliases ?? []);
+    }
+
+    void Text(string name, string value, bool immutable = false, string[]? aliases = null)
+    {
+        _values[name] = value;
+        _registry.Text(name, () => _values[name], v => _values[name] = v, immutable, accepted: true, aliases: aliases ?? []);
+    }
+
+    /// <summary>A directive with its own syntax: the parser returns the stored form or sets the error.</summary>
+    void Special(string name, string value, Func<string[], (string? Value, string? Error)> parse, bool multiArg = false,
+        bool immutable = false, string[]? aliases = null, Func<string, IReadOnlyList<string>>? rewrite = null)
+    {
+        _values[name] = value;
+        _registry.Add(new ConfigEntry
+        {
+            Name = name, Aliases = aliases ?? [], Accepted = true, MultiArg = multiArg, Immutable = immutable,
+            Get = () => _values[name],
+            RewriteLines = rewrite,
+            Set = args =>
+            {
+                var (parsed, error) = parse(args);
+                if (error != null) return error;
+                _values[name] = parsed!;
+                return null;
+            },
+        });
+    }
+
+    void RegisterSpecial()
+    {
+        Special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+            args => ParseOutputBufferLimits(_values["client-output-buffer-limit"], args), multiArg: true, rewrite: OutputBufferLimitLines);
+        Special("cluster-announce-hostname", "", args =>
+        {
+            if (args.Length != 1) return (null, "wrong number of arguments");
+            foreach (char ch in args[0])
+                if (!char.IsAsciiLetterOrDigit(ch) && ch != '-' && ch != '.')
+                    return (null, "Hostnames may only contain alphanumeric characters, hyphens or dots");
+            return (args[0], null);
+        }, rewrite: v => [Common.Config.ConfigRewriter.Quote(v)]);
+        Special("maxmemory-clients", "0", args =>
+        {
+            if (args.Length != 1) return (null, "wrong number of arguments");
+            string text = args[0];
+            if (text.EndsWith('%'))
+            {
+                if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long percent))
+                    return (null, "argument must be a memory or percent value");
+                if (percent > 100) return (null, "percentage argument must be less or equal to 100");
+                return (percent + "%", null);
+            }
+            if (!ConfigRegistry.TryParseMemory(text, out long bytes) || bytes < 0) return (null, "argument must be a memory or percent value");
+            return (bytes.ToString(CultureInfo.InvariantCulture), null);
+        }, rewrite: v => [v.EndsWith('%') ? v : ConfigRegistry.FormatMemory(long.Parse(v, CultureInfo.InvariantCulture))]);
+        Special("notify-keyspace-events", "", args =>
+        {
+            if (args.Length != 1) return (null, "wrong number of arguments");
+            string? flags = NormalizeKeyspaceEvents(args[0]);
+            return flags == null ? (null, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.") : (flags, null);
+        }, rewrite: v => [Common.Config.ConfigRewriter.Quote(v)]);
+        Special("oom-score-adj-values", "0 200 800", args =>
+        {
+            var words = string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length != 3) return (null, "wrong number of arguments");
+            foreach (var w in words)
+                if (!int.TryParse(w, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < -2000 || v > 2000)
+                    return (null, "Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+            return (string.Join(' ', words.Select(w => int.Parse(w, CultureInfo.InvariantCulture))), null);
+        }, multiArg: true);
+        Special("unixsocketperm", "0", args =>
+        {
+            if (args.Length != 1) return (null, "wrong number of arguments");
+            try { return (Convert.ToInt64(args[0], 8).ToString(CultureInfo.InvariantCulture), null); }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            { return (null, "argument couldn't be parsed as an octal number"); }
+        }, immutable: true, rewrite: v => [Convert.ToString(long.Parse(v, CultureInfo.InvariantCulture), 8)]);
+    }
+
+    static readonly string[] OutputBufferClasses = ["normal", "slave", "pubsub"];
+
+    /// <summary>Applies "class hard soft seconds" groups over the current limits (each class kept unless named).</summary>
+    static (string? Value, string? Error) ParseOutputBufferLimits(string current, string[] args)
+    {
+        var words = string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length % 4 != 0) return (null, "Wrong number of arguments in buffer limit configuration.");
+        var limits = current.Split(' ');
+        for (int i = 0; i < words.Length; i += 4)
+        {
+            string cls = words[i].ToLowerInvariant();
+            if (cls == "replica") cls = "slave";
+            int index = Array.IndexOf(OutputBufferClasses, cls);
+            if (index < 0) return (null, "Invalid client class specified in buffer limit configuration.");
+            if (!ConfigRegistry.TryParseMemory(words[i + 1], out long hard) || hard < 0
+                || !ConfigRegistry.TryParseMemory(words[i + 2], out long soft) || soft < 0
+                || !long.TryParse(words[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
+                return (null, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+            limits[index * 4 + 1] = hard.ToString(CultureInfo.InvariantCulture);
+            limits[index * 4 + 2] = soft.ToString(CultureInfo.InvariantCulture);
+            limits[index * 4 + 3] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+        return (string.Join(' ', limits), null);
+    }
+
+    /// <summary>Redis rewrites one line per class, naming the replica class "replica" and sizes with units.</summary>
+    static IReadOnlyList<string> OutputBufferLimitLines(string value)
+    {
+        var w = value.Split(' ');
+        var lines = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            string cls = i == 1 ? "replica" : OutputBufferClasses[i];
+            lines.Add($"{cls} {ConfigRegistry.FormatMemory(long.Parse(w[i * 4 + 1], CultureInfo.InvariantCulture))} {ConfigRegistry.FormatMemory(long.Parse(w[i * 4 + 2], CultureInfo.InvariantCulture))} {w[i * 4 + 3]}");
+        }
+        return lines;
+    }
+
+    /// <summary>Parses keyspace event classes and renders them in Redis's canonical order; null for a bad character.</summary>
+    public static string? NormalizeKeyspaceEvents(string classes)
+    {
+        const string typeClasses = "g$lshzxetdn";
+        var seen = new HashSet<char>();
+        foreach (char ch in classes)
+        {
+            if (ch == 'A') { foreach (var t in typeClasses) seen.Add(t); continue; }
+            if (!"g$lshzxeKEtmdn".Contains(ch)) return null;
+            seen.Add(ch);
+        }
+        var sb = new StringBuilder();
+        bool all = typeClasses.All(seen.Contains);
+        if (all) sb.Append('A');
+        else foreach (var t in typeClasses) if (seen.Contains(t)) sb.Append(t);
+        if (seen.Contains('m')) sb.Append('m');
+        if (seen.Contains('K')) sb.Append('K');
+        if (seen.Contains('E')) sb.Append('E');
+        return sb.ToString();
+    }
 }

@@ -1,8 +1,9 @@
 // Typed configuration parameters (Redis's config.c standardConfig table). One entry per
 // directive knows how to parse a value (with Redis's units, yes/no and enum rules and error
-// texts), how to render it for CONFIG GET and CONFIG REWRITE, and whether CONFIG SET may change it
-// at run time. The same entries serve the config file, the command line and CONFIG SET.
+// texts), how to render it for CONFIG GET and for CONFIG REWRITE, and whether CONFIG SET may
+// change it at run time. The same entries serve the config file, the command line and CONFIG SET.
 using System.Globalization;
+using Csredis.Common.Config;
 
 namespace Csredis.Server.Config;
 
@@ -13,10 +14,36 @@ public sealed class ConfigEntry
     /// <summary>Parses and applies the arguments; returns an error text (Redis's wording) or null.</summary>
     public required Func<string[], string?> Set { get; init; }
     public required Func<string> Get { get; init; }
+    /// <summary>
+    /// Turns a value (as Get renders it) into the argument text of each line CONFIG REWRITE writes
+    /// (without the name). Without it, one line holding the value as is.
+    /// </summary>
+    public Func<string, IReadOnlyList<string>>? RewriteLines { get; init; }
     public bool Immutable { get; init; }
-    /// <summary>Directives that may appear several times (save, bind lines are one entry).</summary>
+    /// <summary>Refused by CONFIG SET unless enable-protected-configs allows it (dir, dbfilename...).</summary>
+    public bool Protected { get; init; }
+    /// <summary>Part of Redis's configuration but not acted on by csredis (see AcceptedDirectives).</summary>
+    public bool Accepted { get; init; }
+    /// <summary>Directives whose value has several words (save, bind): the file line's arguments are all passed.</summary>
     public bool MultiArg { get; init; }
+    /// <summary>Written by CONFIG REWRITE even at its default value (Redis does so for dir).</summary>
+    public bool AlwaysRewrite { get; set; }
     public string DefaultValue { get; set; } = "";
+    /// <summary>An empty value means "not set": CONFIG REWRITE drops the directive's lines (pidfile, masterauth...).</summary>
+    public bool EmptyIsAbsent { get; set; }
+
+    public bool IsDefault => Get() == DefaultValue;
+
+    /// <summary>
+    /// Run by CONFIG SET after every value of the command is set: makes the change take effect
+    /// (rebinding sockets...). An error text makes CONFIG SET restore all old values.
+    /// </summary>
+    public Func<string?>? ApplyChange { get; set; }
+
+    public IReadOnlyList<string> LinesForRewrite() => RewriteLines?.Invoke(Get()) ?? [Get()];
+
+    /// <summary>The lines the default value would be written as: a line among them is written only if already in the file.</summary>
+    public IReadOnlyList<string> DefaultLines() => RewriteLines?.Invoke(DefaultValue) ?? [DefaultValue];
 }
 
 public sealed class ConfigRegistry
@@ -28,53 +55,84 @@ public sealed class ConfigRegistry
 
     public void Add(ConfigEntry entry)
     {
+        // A directive a feature implements wins over its accepted-only placeholder, whichever registers first.
+        if (_entries.TryGetValue(entry.Name, out var existing))
+        {
+            if (entry.Accepted && !existing.Accepted) return;
+            Remove(existing.Name);
+        }
         entry.DefaultValue = entry.Get();
         _entries[entry.Name] = entry;
         foreach (var alias in entry.Aliases) _entries[alias] = entry;
         _ordered.Add(entry);
     }
 
+    /// <summary>Takes a directive out (a feature implementing it registers its own entry).</summary>
+    public void Remove(string name)
+    {
+        if (!_entries.Remove(name, out var entry)) return;
+        foreach (var alias in entry.Aliases) _entries.Remove(alias);
+        _ordered.Remove(entry);
+    }
+
     public ConfigEntry? Find(string name) => _entries.GetValueOrDefault(name);
 
-    public void Bool(string name, Func<bool> get, Action<bool> set, bool immutable = false, params string[] aliases) => Add(new ConfigEntry
+    public const string YesOrNo = "argument must be 'yes' or 'no'";
+
+    public static bool? ParseBool(string text) =>
+        text.Equals("yes", StringComparison.OrdinalIgnoreCase) ? true :
+        text.Equals("no", StringComparison.OrdinalIgnoreCase) ? false : null;
+
+    public void Bool(string name, Func<bool> get, Action<bool> set, bool immutable = false, bool isProtected = false, bool accepted = false, params string[] aliases) => Add(new ConfigEntry
     {
-        Name = name, Aliases = aliases, Immutable = immutable, Get = () => get() ? "yes" : "no",
+        Name = name, Aliases = aliases, Immutable = immutable, Protected = isProtected, Accepted = accepted, Get = () => get() ? "yes" : "no",
         Set = args =>
         {
             if (args.Length != 1) return "wrong number of arguments";
-            if (args[0].Equals("yes", StringComparison.OrdinalIgnoreCase)) set(true);
-            else if (args[0].Equals("no", StringComparison.OrdinalIgnoreCase)) set(false);
-            else return "argument must be 'yes' or 'no'";
+            var value = ParseBool(args[0]);
+            if (value == null) return YesOrNo;
+            set(value.Value);
             return null;
         },
     });
 
-    public void Integer(string name, long min, long max, Func<long> get, Action<long> set, bool immutable = false, bool memory = false, params string[] aliases) => Add(new ConfigEntry
+    public void Integer(string name, long min, long max, Func<long> get, Action<long> set, bool immutable = false, bool memory = false, bool accepted = false, params string[] aliases) => Add(new ConfigEntry
     {
-        Name = name, Aliases = aliases, Immutable = immutable, Get = () => get().ToString(CultureInfo.InvariantCulture),
+        Name = name, Aliases = aliases, Immutable = immutable, Accepted = accepted, Get = () => get().ToString(CultureInfo.InvariantCulture),
+        RewriteLines = memory ? v => [FormatMemory(long.Parse(v, CultureInfo.InvariantCulture))] : null,
         Set = args =>
         {
             if (args.Length != 1) return "wrong number of arguments";
-            long value;
-            if (memory)
-            {
-                if (!TryParseMemory(args[0], out value)) return "argument must be a memory value";
-            }
-            else if (!long.TryParse(args[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
-                return "argument couldn't be parsed into an integer";
-            if (value < min || value > max)
-                return memory && min == 0 && value < 0 ? "argument must be a memory value" : $"argument must be between {min} and {max} inclusive";
+            string? error = ParseInteger(args[0], min, max, memory, out long value);
+            if (error != null) return error;
             set(value);
             return null;
         },
     });
 
-    public void Memory(string name, long min, long max, Func<long> get, Action<long> set, bool immutable = false, params string[] aliases) =>
-        Integer(name, min, max, get, set, immutable, memory: true, aliases);
-
-    public void Text(string name, Func<string> get, Action<string> set, bool immutable = false, params string[] aliases) => Add(new ConfigEntry
+    /// <summary>Redis's numeric config parsing with its error texts; null when the value is accepted.</summary>
+    public static string? ParseInteger(string text, long min, long max, bool memory, out long value)
     {
-        Name = name, Aliases = aliases, Immutable = immutable, Get = get,
+        if (memory)
+        {
+            if (!TryParseMemory(text, out value)) return "argument must be a memory value";
+            // Memory values are unsigned in Redis: a negative number is not a memory value.
+            if (value < 0) return "argument must be a memory value";
+        }
+        // Redis's string2ll: no '+', no leading zeros, no "-0", no spaces.
+        else if (!Common.Text.NumberParsing.TryParseInt64(System.Text.Encoding.UTF8.GetBytes(text), out value))
+            return "argument couldn't be parsed into an integer";
+        if (value < min || value > max) return $"argument must be between {min} and {max} inclusive";
+        return null;
+    }
+
+    public void Memory(string name, long min, long max, Func<long> get, Action<long> set, bool immutable = false, bool accepted = false, params string[] aliases) =>
+        Integer(name, min, max, get, set, immutable, memory: true, accepted, aliases);
+
+    public void Text(string name, Func<string> get, Action<string> set, bool immutable = false, bool isProtected = false, bool accepted = false, params string[] aliases) => Add(new ConfigEntry
+    {
+        Name = name, Aliases = aliases, Immutable = immutable, Protected = isProtected, Accepted = accepted, Get = get,
+        RewriteLines = v => [ConfigRewriter.Quote(v)], EmptyIsAbsent = true,
         Set = args =>
         {
             if (args.Length != 1) return "wrong number of arguments";
@@ -83,9 +141,9 @@ public sealed class ConfigRegistry
         },
     });
 
-    public void Enum(string name, string[] choices, Func<string> get, Action<string> set, bool immutable = false, params string[] aliases) => Add(new ConfigEntry
+    public void Enum(string name, string[] choices, Func<string> get, Action<string> set, bool immutable = false, bool accepted = false, params string[] aliases) => Add(new ConfigEntry
     {
-        Name = name, Aliases = aliases, Immutable = immutable, Get = get,
+        Name = name, Aliases = aliases, Immutable = immutable, Accepted = accepted, Get = get,
         Set = args =>
         {
             if (args.Length != 1) return "wrong number of arguments";
@@ -112,8 +170,22 @@ public sealed class ConfigRegistry
                 break;
             }
         }
-        if (digits.Length == 0 || !long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)) return false;
-        bytes = n * multiplier;
+        // Unsigned digits only, as strtoull after Redis's own sign check.
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
+        try { bytes = checked(n * multiplier); }
+        catch (OverflowException) { return false; }
         return true;
+    }
+
+    /// <summary>How CONFIG REWRITE writes a byte count: the largest of gb/mb/kb dividing it exactly.</summary>
+    public static string FormatMemory(long bytes)
+    {
+        if (bytes != 0)
+        {
+            if (bytes % (1L << 30) == 0) return (bytes >> 30).ToString(CultureInfo.InvariantCulture) + "gb";
+            if (bytes % (1L << 20) == 0) return (bytes >> 20).ToString(CultureInfo.InvariantCulture) + "mb";
+            if (bytes % (1L << 10) == 0) return (bytes >> 10).ToString(CultureInfo.InvariantCulture) + "kb";
+        }
+        return bytes.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -1,7 +1,9 @@
 // How a key and its value are held in the keyspace.
 //
 // A string value and its key share one byte array ("packed string"):
-//   [0] encoding (raw, embstr or int: what OBJECT ENCODING reports, kept as Redis would have it)
+//   [0] encoding (raw, embstr or int: what OBJECT ENCODING reports, kept as Redis would have it);
+//       bit 7 marks an int that Redis would hold in a private object rather than a shared integer
+//       (made by COPY, or while maxmemory with an LRU/LFU policy forbids sharing): OBJECT REFCOUNT
 //   [1..3] 24-bit LRU clock in seconds (OBJECT IDLETIME)
 //   [4..] key length as a varint, the key bytes, then the value bytes.
 // One array per string key is what lets csredis hold small strings in less memory than Redis
@@ -20,20 +22,64 @@ public abstract class RedisObject
 {
     public byte[] Key;
     public uint Lru;
-    protected RedisObject(byte[] key) { Key = key; Lru = LruClock.Now; }
+    protected RedisObject(byte[] key) { Key = key; Lru = LruClock.ForNewObject; }
     public abstract ObjectType Type { get; }
     /// <summary>Redis's name for the current encoding (OBJECT ENCODING).</summary>
     public abstract string EncodingName { get; }
     /// <summary>Approximate bytes held by this value (MEMORY USAGE, used_memory accounting).</summary>
     public abstract long MemoryBytes { get; }
-    /// <summary>A deep copy of the value under another key (COPY, RENAME across databases).</summary>
+    /// <summary>
+    /// An independent deep copy stored under <paramref name="newKey"/> (COPY; RENAME while a snapshot
+    /// still reads the original). The copy starts with a fresh LRU, as Redis's duplicated objects do.
+    /// </summary>
     public abstract RedisObject Clone(byte[] newKey);
 }
 
+/// <summary>
+/// The 24 access bits every value carries, as Redis's robj.lru: under an LRU (or no) maxmemory
+/// policy the last access time in seconds; under an LFU policy 16 bits of minutes plus an 8-bit
+/// logarithmic access counter that decays with time (OBJECT FREQ reads it).
+/// </summary>
 public static class LruClock
 {
     /// <summary>Seconds resolution, 24 bits, like Redis's LRU_CLOCK.</summary>
     public static uint Now => (uint)(Common.Clock.UnixMs() / 1000) & 0xFFFFFF;
+
+    /// <summary>Set from the maxmemory-policy config: an LFU policy selects the counter layout.</summary>
+    public static bool Lfu;
+    public static int LfuLogFactor = 10;
+    public static int LfuDecayMinutes = 1;
+    const uint LfuInitialCounter = 5;
+
+    /// <summary>The access bits of a value created now.</summary>
+    public static uint ForNewObject => Lfu ? (LfuMinutes() << 8) | LfuInitialCounter : Now;
+
+    /// <summary>The access bits after a read or write lookup of a value whose bits were <paramref name="previous"/>.</summary>
+    public static uint Touched(uint previous)
+    {
+        if (!Lfu) return Now;
+        uint counter = LfuDecayedCounter(previous);
+        if (counter < 255)
+        {
+            // Redis's LFULogIncr: the more hits a key already has, the less likely one more counts.
+            double baseValue = Math.Max(0, (double)counter - LfuInitialCounter);
+            double probability = 1.0 / (baseValue * LfuLogFactor + 1);
+            if (Random.Shared.NextDouble() < probability) counter++;
+        }
+        return (LfuMinutes() << 8) | counter;
+    }
+
+    static uint LfuMinutes() => (uint)(Common.Clock.UnixMs() / 1000 / 60) & 0xFFFF;
+
+    /// <summary>Redis's LFUDecrAndReturn: the counter minus one per decay period elapsed since the last access.</summary>
+    public static uint LfuDecayedCounter(uint bits)
+    {
+        uint lastMinutes = bits >> 8, counter = bits & 0xFF;
+        uint now = LfuMinutes();
+        uint elapsed = now >= lastMinutes ? now - lastMinutes : 0xFFFF - lastMinutes + now;
+        uint periods = LfuDecayMinutes > 0 ? elapsed / (uint)LfuDecayMinutes : 0;
+        return periods > counter ? 0 : counter - periods;
+    }
 
     public static long IdleSeconds(uint lru)
     {
@@ -58,12 +104,13 @@ public static class PackedString
     /// <summary>Values up to this length are "embstr" in Redis (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).</summary>
     public const int EmbstrLimit = 44;
 
-    public static byte[] Create(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, StringEncoding encoding)
+    public static byte[] Create(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, StringEncoding encoding, int extraCapacity = 0)
     {
         int varint = VarintSize(key.Length);
-        var packed = new byte[HeaderSize + varint + key.Length + value.Length];
+        var packed = new byte[HeaderSize + varint + key.Length + value.Length + extraCapacity];
         packed[0] = (byte)encoding;
-        SetLru(packed, LruClock.Now);
+        if (encoding == StringEncoding.Int && !SharedIntegersAllowed) packed[0] |= PrivateIntegerFlag;
+        SetLru(packed, LruClock.ForNewObject);
         int p = WriteVarint(packed.AsSpan(HeaderSize), key.Length) + HeaderSize;
         key.CopyTo(packed.AsSpan(p));
         value.CopyTo(packed.AsSpan(p + key.Length));
@@ -107,8 +154,56 @@ public static class PackedString
 
     public static Span<byte> MutableValue(byte[] packed) => packed.AsSpan(ValueOffset(packed));
 
-    public static StringEncoding Encoding(byte[] packed) => (StringEncoding)packed[0];
-    public static void SetEncoding(byte[] packed, StringEncoding e) => packed[0] = (byte)e;
+    const byte PrivateIntegerFlag = 0x80;
+
+    public static StringEncoding Encoding(byte[] packed) => (StringEncoding)(packed[0] & ~PrivateIntegerFlag);
+    public static void SetEncoding(byte[] packed, StringEncoding e) =>
+        packed[0] = (byte)(e == StringEncoding.Int && !SharedIntegersAllowed ? (byte)e | PrivateIntegerFlag : (byte)e);
+
+    /// <summary>
+    /// Redis shares integer objects 0..9999 unless maxmemory is set with an LRU/LFU policy (which
+    /// needs per-key access bits). Decided when a value is created, so it is kept per value.
+    /// </summary>
+    public static bool SharedIntegersAllowed = true;
+
+    public static void UpdateIntegerSharing(long maxMemory, string policy) =>
+        SharedIntegersAllowed = maxMemory == 0 || !(policy.EndsWith("lru", StringComparison.Ordinal) || policy.EndsWith("lfu", StringComparison.Ordinal));
+
+    /// <summary>True when Redis would hold this value as a shared integer object: OBJECT REFCOUNT then says INT_MAX.</summary>
+    public static bool IsSharedInteger(byte[] packed)
+    {
+        if (packed[0] != (byte)StringEncoding.Int) return false;
+        var value = Value(packed);
+        return Common.Text.NumberParsing.TryParseInt64(value, out long n) && n >= 0 && n < SharedIntegers;
+    }
+
+    /// <summary>Redis's OBJ_SHARED_INTEGERS.</summary>
+    public const int SharedIntegers = 10000;
+
+    /// <summary>The same value under another key, keeping encoding and LRU (RENAME).</summary>
+    public static byte[] WithKey(byte[] packed, ReadOnlySpan<byte> newKey)
+    {
+        var created = Create(newKey, Value(packed), Encoding(packed));
+        created[0] = packed[0];
+        created[1] = packed[1]; created[2] = packed[2]; created[3] = packed[3];
+        return created;
+    }
+
+    /// <summary>A duplicate under another key as Redis's dupStringObject makes it (COPY): fresh LRU, ints become private objects.</summary>
+    public static byte[] Duplicate(byte[] packed, ReadOnlySpan<byte> newKey)
+    {
+        var created = Create(newKey, Value(packed), Encoding(packed));
+        if (Encoding(packed) == StringEncoding.Int) created[0] |= PrivateIntegerFlag;
+        return created;
+    }
+
+    /// <summary>A value made of two parts (APPEND), packed in one allocation.</summary>
+    public static byte[] CreateConcat(ReadOnlySpan<byte> key, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, StringEncoding encoding)
+    {
+        var packed = Create(key, first, encoding, extraCapacity: second.Length);
+        second.CopyTo(packed.AsSpan(packed.Length - second.Length));
+        return packed;
+    }
 
     public static uint Lru(byte[] packed) => packed[1] | (uint)packed[2] << 8 | (uint)packed[3] << 16;
 

@@ -31,6 +31,7 @@ public sealed unsafe partial class Client : IFileEventHandler
             Server.FreeClient(this);
             return;
         }
+        Server.Stats.ReadsProcessed++;
         QueryLength += (int)n;
         if (QueryLength > QueryBufferPeak) QueryBufferPeak = QueryLength;
         LastInteractionMs = Server.CachedUnixMs;
@@ -49,7 +50,6 @@ public sealed unsafe partial class Client : IFileEventHandler
     {
         while (!IsClosing && (Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply)) == 0)
         {
-            if (Server.ClientsPaused && Server.PauseBlocks(this)) break;
             var status = Parser.Parse(QueryBuffer, QueryLength, Authenticated, Server.Config.ProtoMaxBulkLen);
             if (status == ParseStatus.Incomplete) break;
             if (status == ParseStatus.Error)
@@ -60,7 +60,7 @@ public sealed unsafe partial class Client : IFileEventHandler
                 break;
             }
             if (Parser.ArgCount == 0) continue;
-            Server.ProcessCommand(this);
+            RunCommand();
         }
         CompactQueryBuffer();
         if (Reply.HasPending) Server.QueueWrite(this);
@@ -106,6 +106,11 @@ public sealed unsafe partial class Client : IFileEventHandler
     /// <summary>Sends what the socket accepts; false when the client was closed on error.</summary>
     public bool WriteToSocket()
     {
+        if (Reply.HasPending)
+        {
+            Server.Stats.WritesProcessed++;
+            if (Reply.PendingBytes > ReplyBufferPeak) ReplyBufferPeak = Reply.PendingBytes;
+        }
         while (Reply.HasPending)
         {
             var pending = Reply.Pending;

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Benchmarks ./csredis-server against real redis-server under identical settings (loopback, free
+# ports, save "", appendonly no) with the same redis-benchmark arguments, alternating the two servers
+# round by round so drift on a shared machine hits both alike. Prints one table per configuration
+# (rps, p50, p99 and csredis/Redis ratios, averaged over the rounds), a memory comparison (VmRSS and
+# INFO used_memory after a large SET load) and startup times (exec to "Ready to accept connections").
+# Results also go to bench/results/<timestamp>.md.
+#
+# Usage: bench/compare.sh [rounds]
+# Environment (all optional):
+#   ROUNDS=2                     rounds per configuration (also the first argument)
+#   REQUESTS=200000              -n for the throughput configurations
+#   TESTS=ping,set,get,incr,mset -t for the throughput configurations
+#   CONFIGS='-c 50;-c 50 -P 16;-c 1'  configurations, ';'-separated extra redis-benchmark arguments
+#   MEMORY=1                     0 skips the memory mode
+#   MEMORY_ARGS='-t set -r 1000000 -n 2000000'
+#   STARTUP_RUNS=5               0 skips the startup-time measure
+#   CSREDIS=./csredis-server REDIS=redis-server BENCHMARK=redis-benchmark CLI=redis-cli
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${1:-${ROUNDS:-2}}
+REQUESTS=${REQUESTS:-200000}
+TESTS=${TESTS:-ping,set,get,incr,mset}
+CONFIGS=${CONFIGS:-'-c 50;-c 50 -P 16;-c 1'}
+MEMORY=${MEMORY:-1}
+MEMORY_ARGS=${MEMORY_ARGS:-'-t set -r 1000000 -n 2000000'}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+CSREDIS=${CSREDIS:-./csredis-server}
+REDIS=${REDIS:-$(command -v redis-server || true)}
+BENCHMARK=${BENCHMARK:-redis-benchmark}
+CLI=${CLI:-redis-cli}
+
+for program in "$REDIS" "$BENCHMARK" "$CLI"; do
+  command -v "$program" >/dev/null || { echo "compare.sh: $program not found (make test-deps installs Redis 7.0)" >&2; exit 2; }
+done
+[ -x "$CSREDIS" ] || { echo "compare.sh: $CSREDIS not found: run make first" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/csredis-bench.XXXXXX)
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+mkdir -p bench/results
+REPORT=bench/results/$STAMP.md
+declare -A PID=() PORT=() DIR=()
+
+cleanup() {
+  for name in "${!PID[@]}"; do stop_server "$name"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+binary_of() { if [ "$1" = redis ]; then echo "$REDIS"; else echo "$CSREDIS"; fi; }
+
+# A port nobody listens on: random below the kernel's ephemeral range (so no outgoing connection
+# holds it), checked by a failing connect.
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$(( 20000 + RANDOM % 12000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  echo "compare.sh: no free port found" >&2; exit 1
+}
+
+# start_server NAME: starts redis or csredis with the shared settings; log in $WORK/NAME.log.
+# A port taken between probing and binding costs a retry on another port.
+start_server() {
+  local name=$1 port dir attempt
+  for attempt in 1 2 3; do
+    port=$(free_port); dir="$WORK/$name-data"
+    rm -rf "$dir"; mkdir -p "$dir"
+    "$(binary_of "$name")" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+      >"$WORK/$name.log" 2>&1 &
+    PID[$name]=$!; PORT[$name]=$port; DIR[$name]=$dir
+    for _ in $(seq 1 1000); do
+      if [ "$("$CLI" -p "$port" ping 2>/dev/null)" = PONG ]; then return; fi
+      kill -0 "${PID[$name]}" 2>/dev/null || break
+      sleep 0.01
+    done
+    stop_server "$name"
+    grep -q 'Address already in use' "$WORK/$name.log" || break
+  done
+  echo "compare.sh: $name did not start; its log:" >&2; cat "$WORK/$name.log" >&2; exit 1
+}
+
+stop_server() {
+  local name=$1 pid=${PID[$1]:-}
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset "PID[$name]"
+}
+
+emit() { printf '%s\n' "$*" | tee -a "$REPORT"; }
+
+# Averages the CSV rows of all rounds per server and test; prints a markdown table (the console
+# shows the same table).
+summarize() {
+  awk -F'","|^"|"$' '
+    FNR == 1 { server = (FILENAME ~ /\/redis-/) ? "redis" : "csredis"; next }
+    $2 != "" {
+      key = server SUBSEP $2
+      if (!(($2) in seen)) { seen[$2] = 1; order[++tests] = $2 }
+      n[key]++; rps[key] += $3; p50[key] += $6; p99[key] += $8
+    }
+    function avg(sum, key) { return n[key] ? sum / n[key] : 0 }
+    function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "n/a" }
+    END {
+      print "| test | redis rps | csredis rps | rps ratio | redis p50 ms | csredis p50 ms | p50 ratio | redis p99 ms | csredis p99 ms | p99 ratio |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      for (i = 1; i <= tests; i++) {
+        t = order[i]; r = "redis" SUBSEP t; c = "csredis" SUBSEP t
+        rr = avg(rps[r], r); cr = avg(rps[c], c); r50 = avg(p50[r], r); c50 = avg(p50[c], c); r99 = avg(p99[r], r); c99 = avg(p99[c], c)
+        printf "| %s | %.0f | %.0f | %s | %.3f | %.3f | %s | %.3f | %.3f | %s |\n", t, rr, cr, ratio(rr, cr), r50, c50, ratio(r50, c50), r99, c99, ratio(r99, c99)
+      }
+    }' "$@"
+}
+
+run_configuration() {
+  local index=$1 args=$2 round name
+  emit ""
+  emit "## redis-benchmark -q -n $REQUESTS -t $TESTS $args ($ROUNDS rounds, alternating)"
+  emit ""
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in redis csredis; do
+      # shellcheck disable=SC2086 # configuration arguments are word-split on purpose
+      "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q -n "$REQUESTS" -t "$TESTS" $args --csv \
+        >"$WORK/$name-$index-$round.csv" 2>"$WORK/$name-$index-$round.err" || {
+          echo "compare.sh: redis-benchmark failed against $name:" >&2; cat "$WORK/$name-$index-$round.err" >&2; }
+      "$CLI" -p "${PORT[$name]}" flushall >/dev/null 2>&1 || true
+    done
+  done
+  summarize "$WORK"/redis-"$index"-*.csv "$WORK"/csredis-"$index"-*.csv | tee -a "$REPORT"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+info_field() { "$CLI" -p "$1" info memory 2>/dev/null | tr -d '\r' | awk -F: -v field="$2" '$1 == field { print $2 }'; }
+
+run_memory() {
+  emit ""
+  emit "## Memory after redis-benchmark $MEMORY_ARGS (fresh servers)"
+  emit ""
+  emit "| server | VmRSS before KiB | VmRSS after KiB | used_memory after | keys |"
+  emit "|---|---:|---:|---:|---:|"
+  local name before after used keys
+  for name in redis csredis; do
+    start_server "$name"
+    before=$(rss_kb "${PID[$name]}")
+    # shellcheck disable=SC2086
+    "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q $MEMORY_ARGS >/dev/null 2>"$WORK/$name-memory.err" || {
+      echo "compare.sh: memory load failed against $name:" >&2; cat "$WORK/$name-memory.err" >&2; }
+    after=$(rss_kb "${PID[$name]}")
+    used=$(info_field "${PORT[$name]}" used_memory)
+    keys=$("$CLI" -p "${PORT[$name]}" dbsize 2>/dev/null || echo n/a)
+    emit "| $name | $before | $after | ${used:-n/a} | $keys |"
+    stop_server "$name"
+  done
+}
+
+# Startup time: exec time is written by the shell that then execs the server; the ready time is the
+# millisecond timestamp the server prints on its "Ready to accept connections" log line.
+startup_ms() {
+  local name=$1 port dir log
+  port=$(free_port); dir="$WORK/$name-startup"; log="$WORK/$name-startup.log"
+  rm -rf "$dir"; mkdir -p "$dir"
+  bash -c 'date +%s%3N >"$1"; shift; exec "$@"' _ "$WORK/$name-exec-ms" "$(binary_of "$name")" \
+    --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" >"$log" 2>&1 &
+  PID[$name]=$!
+  local line=""
+  for _ in $(seq 1 1000); do
+    line=$(grep -m1 'Ready to accept connections' "$log" 2>/dev/null || true)
+    [ -n "$line" ] && break
+    sleep 0.01
+  done
+  stop_server "$name"
+  [ -n "$line" ] || { echo "n/a"; return; }
+  # "PID:M 22 Nov 2026 00:55:46.451 * Ready ..." -> the date and time fields.
+  local stamp ready
+  stamp=$(awk '{ print $2, $3, $4, $5 }' <<<"$line")
+  ready=$(date -d "$stamp" +%s%3N 2>/dev/null || echo "")
+  [ -n "$ready" ] || { echo "n/a"; return; }
+  echo $(( ready - $(cat "$WORK/$name-exec-ms") ))
+}
+
+run_startup() {
+  emit ""
+  emit "## Startup time, exec to \"Ready to accept connections\" ($STARTUP_RUNS runs each, ms)"
+  emit ""
+  emit "| server | runs (ms) | median ms |"
+  emit "|---|---|---:|"
+  local name runs median
+  for name in redis csredis; do
+    runs=""
+    for _ in $(seq 1 "$STARTUP_RUNS"); do runs="$runs $(startup_ms "$name")"; done
+    median=$(tr ' ' '\n' <<<"$runs" | grep -E '^-?[0-9]+$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "n/a" }')
+    emit "| $name |$runs | $median |"
+  done
+}
+
+{
+  echo "# csredis vs Redis benchmark, $STAMP UTC"
+  echo ""
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $("$REDIS" --version | awk '{ print $1, $2, $3 }')"
+  echo "- csredis: $CSREDIS ($(git rev-parse --short HEAD 2>/dev/null || echo unknown))"
+  echo "- settings: --bind 127.0.0.1 --save \"\" --appendonly no; rounds: $ROUNDS; ratio = csredis / Redis (rps: higher is better; latency: lower is better)"
+} | tee "$REPORT"
+
+start_server redis
+start_server csredis
+IFS=';' read -r -a CONFIGURATIONS <<<"$CONFIGS"
+for i in "${!CONFIGURATIONS[@]}"; do
+  run_configuration "$i" "${CONFIGURATIONS[$i]}"
+done
+stop_server redis
+stop_server csredis
+
+[ "$MEMORY" = 0 ] || run_memory
+[ "$STARTUP_RUNS" = 0 ] || run_startup
+
+echo ""
+echo "Report written to $REPORT"

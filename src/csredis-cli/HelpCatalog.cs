@@ -1,0 +1,188 @@
+// Command help built from the server's COMMAND DOCS: one entry per command and subcommand with its
+// argument synopsis, summary, version and group. Serves `help <command>`, `help @group`, the hints shown
+// while typing and tab completion of command names.
+using System.Text;
+using Csredis.Common.Client;
+
+namespace Csredis.Cli;
+
+public sealed record HelpEntry(string Name, string Arguments, string Summary, string Since, string Group);
+
+public sealed class HelpCatalog
+{
+    private static HelpCatalog? cached;
+    public readonly List<HelpEntry> Entries;
+
+    private HelpCatalog(List<HelpEntry> entries) => Entries = entries;
+
+    /// <summary>Loads once per process from the connected server; empty when not connected or unsupported.</summary>
+    public static HelpCatalog For(CliSession session)
+    {
+        if (cached is { Entries.Count: > 0 }) return cached;
+        var entries = new List<HelpEntry>();
+        if (session.Connection is { } connection)
+        {
+            try
+            {
+                var docs = connection.Execute("COMMAND", "DOCS");
+                if (docs.Type is RespType.Array or RespType.Map) AddCommands(docs, entries, parent: null);
+            }
+            catch (RedisConnectionException) { }
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        cached = new HelpCatalog(entries);
+        return cached;
+    }
+
+    private static void AddCommands(RespValue docs, List<HelpEntry> entries, string? parent)
+    {
+        for (int i = 0; i + 1 < docs.Elements.Length; i += 2)
+        {
+            string name = docs.Elements[i].AsText().ToUpperInvariant();
+            var fields = docs.Elements[i + 1];
+            string summary = "", since = "", group = "", arguments = "";
+            RespValue? subcommands = null;
+            for (int f = 0; f + 1 < fields.Elements.Length; f += 2)
+            {
+                var value = fields.Elements[f + 1];
+                switch (fields.Elements[f].AsText())
+                {
+                    case "summary": summary = value.AsText(); break;
+                    case "since": since = value.AsText(); break;
+                    case "group": group = value.AsText(); break;
+                    case "arguments": arguments = RenderArguments(value, " "); break;
+                    case "subcommands": subcommands = value; break;
+                }
+            }
+            string displayName = name.Replace('|', ' ');
+            entries.Add(new HelpEntry(displayName, arguments, summary, since, group));
+            if (subcommands is not null) AddCommands(subcommands, entries, name);
+        }
+    }
+
+    private static string RenderArguments(RespValue list, string separator) =>
+        string.Join(separator, list.Elements.Select(RenderArgument));
+
+    private static string RenderArgument(RespValue argument)
+    {
+        string name = "", type = "", token = "";
+        string? displayText = null;
+        bool optional = false, multiple = false, multipleToken = false;
+        RespValue? children = null;
+        for (int f = 0; f + 1 < argument.Elements.Length; f += 2)
+        {
+            var value = argument.Elements[f + 1];
+            switch (argument.Elements[f].AsText())
+            {
+                case "name": name = value.AsText(); break;
+                case "type": type = value.AsText(); break;
+                case "token": token = value.AsText(); break;
+                case "display_text": displayText = value.AsText(); break;
+                case "arguments": children = value; break;
+                case "flags":
+                    foreach (var flag in value.Elements)
+                    {
+                        string text = flag.AsText();
+                        if (text == "optional") optional = true;
+                        else if (text == "multiple") multiple = true;
+                        else if (text == "multiple_token") multipleToken = true;
+                    }
+                    break;
+            }
+        }
+        string body = type switch
+        {
+            "pure-token" => token,
+            "oneof" => children is null ? "" : RenderArguments(children, "|"),
+            "block" => children is null ? "" : RenderArguments(children, " "),
+            _ => displayText ?? name,
+        };
+        if (type != "pure-token" && token.Length > 0) body = token + " " + body;
+        if (multiple) body = body + " [" + (multipleToken || type == "pure-token" ? body : StripToken(body, token)) + " ...]";
+        return optional ? "[" + body + "]" : body;
+    }
+
+    private static string StripToken(string body, string token) =>
+        token.Length > 0 && body.StartsWith(token + " ", StringComparison.Ordinal) ? body[(token.Length + 1)..] : body;
+
+    public HelpEntry? Find(string commandName) =>
+        Entries.FirstOrDefault(e => e.Name.Equals(commandName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Text of `help`, `help @group` or `help <command> [subcommand]`.</summary>
+    public string Render(string[] topic)
+    {
+        if (topic.Length == 0)
+        {
+            return Usage.VersionLine + "\n" +
+                "To get help about Redis commands type:\n" +
+                "      \"help @<group>\" to get a list of commands in <group>\n" +
+                "      \"help <command>\" for help on <command>\n" +
+                "      \"help <tab>\" to get a list of possible help topics\n" +
+                "      \"quit\" to exit\n\n" +
+                "To set redis-cli preferences:\n" +
+                "      \":set hints\" enable online hints\n" +
+                "      \":set nohints\" disable online hints\n" +
+                "Set your preferences in ~/.redisclirc\n";
+        }
+        var text = new StringBuilder("\r\n");
+        if (topic[0].StartsWith('@'))
+        {
+            string group = topic[0][1..];
+            foreach (var entry in Entries.Where(e => e.Group.Equals(group, StringComparison.OrdinalIgnoreCase)))
+                AppendEntry(text, entry, withGroup: false);
+            return text.ToString();
+        }
+        string wanted = string.Join(' ', topic);
+        foreach (var entry in Entries.Where(e => e.Name.Equals(wanted, StringComparison.OrdinalIgnoreCase)))
+            AppendEntry(text, entry, withGroup: true);
+        return text.ToString();
+    }
+
+    private static void AppendEntry(StringBuilder text, HelpEntry entry, bool withGroup)
+    {
+        text.Append("  \x1b[1m").Append(entry.Name).Append("\x1b[0m \x1b[90m").Append(entry.Arguments).Append("\x1b[0m\r\n");
+        text.Append("  \x1b[33msummary:\x1b[0m ").Append(entry.Summary).Append("\r\n");
+        text.Append("  \x1b[33msince:\x1b[0m ").Append(entry.Since).Append("\r\n");
+        if (withGroup) text.Append("  \x1b[33mgroup:\x1b[0m ").Append(entry.Group).Append("\r\n");
+        text.Append("\r\n");
+    }
+
+    /// <summary>Grey hint for a partly typed line: the synopsis minus the arguments already typed.</summary>
+    public string? Hint(string line)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 0) return null;
+        bool endsWithSpace = line.EndsWith(' ');
+        // Prefer the two-word subcommand name when it exists.
+        HelpEntry? entry = null;
+        int nameWords = 0;
+        if (words.Length >= 2 && (Find(words[0] + " " + words[1]) is { } sub) && (words.Length > 2 || endsWithSpace))
+        {
+            entry = sub;
+            nameWords = 2;
+        }
+        else if (Find(words[0]) is { } top && (words.Length > 1 || endsWithSpace || line.Length == words[0].Length))
+        {
+            entry = top;
+            nameWords = 1;
+        }
+        if (entry is null || entry.Arguments.Length == 0) return null;
+        string hint = entry.Arguments;
+        int typed = words.Length - nameWords;
+        if (typed > 0 && !endsWithSpace) return null;
+        int toRemove = typed;
+        int p = 0;
+        while (toRemove > 0 && p < hint.Length)
+        {
+            if (hint[p] == '[') break;
+            if (hint[p] == ' ') toRemove--;
+            p++;
+        }
+        if (toRemove > 0 && p >= hint.Length) return null;
+        hint = hint[p..];
+        if (hint.Length == 0) return null;
+        return endsWithSpace ? hint : " " + hint;
+    }
+
+    public IEnumerable<string> CommandNames => Entries.Select(e => e.Name);
+}

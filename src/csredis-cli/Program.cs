@@ -1,0 +1,115 @@
+// Entry point: parse options, pick the mode (a special tool mode, one command from the arguments, or
+// the read-eval-print loop over stdin), and map the outcome to redis-cli's exit codes.
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Csredis.Cli;
+
+public static partial class Program
+{
+    [LibraryImport("libc", EntryPoint = "isatty")]
+    private static partial int IsATty(int fd);
+
+    public static readonly bool StdinIsTerminal = IsATty(0) == 1;
+    public static readonly bool StdoutIsTerminal = IsATty(1) == 1;
+
+    public static void PrintContextError(string? message)
+    {
+        if (message is not null) Console.Error.Write($"Error: {message}\n");
+    }
+
+    public static int Main(string[] args)
+    {
+        var options = CliOptions.Parse(args, StdoutIsTerminal);
+        if (options.Password is null && !options.AskPass && Environment.GetEnvironmentVariable("REDISCLI_AUTH") is { } envPassword)
+            options.Password = envPassword;
+        if (options.AskPass) options.Password = LineEditor.ReadMaskedPassword("Please input password: ");
+
+        var session = new CliSession(options);
+
+//TODO         if (options.IntrinsicLatencySeconds > 0) return ToolModes.IntrinsicLatency(options.IntrinsicLatencySeconds);
+//TODO         if (options.TopologyMode) return Topology.Run(session);
+//TODO         if (options.LatencyMode) return ConnectOrExit(session) ?? ToolModes.Latency(session);
+//TODO         if (options.LatencyDistMode) return ConnectOrExit(session) ?? ToolModes.LatencyDist(session);
+//TODO         if (options.ReplicaMode) return ConnectOrExit(session) ?? ReplicaMode.Run(session);
+//TODO         if (options.RdbFile is not null) return ConnectOrExit(session) ?? ReplicaMode.FetchRdb(session);
+//TODO         if (options.PipeMode) return ConnectOrExit(session) ?? ToolModes.Pipe(session);
+//TODO         if (options.BigKeys) return ConnectOrExit(session) ?? KeySampler.Run(session, byMemory: false);
+//TODO         if (options.MemKeys) return ConnectOrExit(session) ?? KeySampler.Run(session, byMemory: true);
+//TODO         if (options.StatMode) return ConnectOrExit(session) ?? ToolModes.Stat(session);
+//TODO         if (options.ScanMode) return ConnectOrExit(session) ?? ToolModes.Scan(session);
+
+        if (options.Command.Length == 0 && options.EvalFile is null)
+        {
+            session.Connect();
+            return new Repl(session).Run();
+        }
+        if (!session.Connect()) return 1;
+//TODO         if (options.EvalFile is not null) return ToolModes.Eval(session);
+        return NonInteractive(session);
+    }
+
+    private static int? ConnectOrExit(CliSession session) => session.Connect() ? null : 1;
+
+    private static int NonInteractive(CliSession session)
+    {
+        var options = session.Options;
+        List<byte[]> argv;
+        if (options.QuotedInput)
+        {
+            argv = [];
+            foreach (var raw in options.Command)
+            {
+                var parsed = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(raw));
+                if (parsed is not { Count: 1 })
+                {
+                    session.WriteStdout("Invalid quoted string\n"u8);
+                    return 1;
+                }
+                argv.Add(parsed[0]);
+            }
+        }
+        else argv = options.Command.Select(Encoding.UTF8.GetBytes).ToList();
+
+        if (options.StdinLastArgument) argv.Add(ReadAllStdin());
+        else if (options.StdinTag is { } tag)
+        {
+            var tagBytes = Encoding.UTF8.GetBytes(tag);
+            int index = argv.FindIndex(a => a.AsSpan().SequenceEqual(tagBytes));
+            if (index < 0)
+            {
+                Console.Error.Write("Using -X option but stdin tag not match.\n");
+                return 1;
+            }
+            argv[index] = ReadAllStdin();
+        }
+        return IssueCommand(session, argv, options.Repeat) ? 0 : 1;
+    }
+
+    public static byte[] ReadAllStdin()
+    {
+        using var stdin = Console.OpenStandardInput();
+        using var buffer = new MemoryStream();
+        stdin.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    /// <summary>One command with its repeat count: local help, reconnect when needed, send, print.</summary>
+    public static bool IssueCommand(CliSession session, List<byte[]> argv, long repeat)
+    {
+        string name = Encoding.UTF8.GetString(argv[0]);
+        if (name.Equals("help", StringComparison.OrdinalIgnoreCase) || name == "?")
+        {
+            session.WriteStdout(Encoding.UTF8.GetBytes(HelpCatalog.For(session).Render(argv.Skip(1).Select(Encoding.UTF8.GetString).ToArray())));
+            return true;
+        }
+        if (!session.IsConnected && !session.Connect(force: true)) return false;
+        if (!session.SendCommand(argv, repeat))
+        {
+            PrintContextError(session.ConnectionErrorText);
+            session.Disconnect();
+            return false;
+        }
+        return true;
+    }
+}

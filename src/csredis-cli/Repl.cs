@@ -1,0 +1,156 @@
+// The read-eval-print loop. With a terminal on stdin it edits lines with prompt, history, hints and
+// completion; otherwise it reads stdin line by line without a prompt. Each line is split like a shell
+// line, may start with a repeat count, and a few words (quit, exit, connect, clear, help) are local.
+using System.Text;
+
+namespace Csredis.Cli;
+
+public sealed class Repl(CliSession session)
+{
+    public int Run()
+    {
+        session.Interactive = true;
+        // redis-cli loads command docs for help and hints whenever it enters this loop.
+        HelpCatalog.For(session);
+        return Program.StdinIsTerminal ? RunOnTerminal() : RunOnPipe();
+    }
+
+    private int RunOnPipe()
+    {
+        using var stdin = Console.OpenStandardInput();
+        var pending = new List<byte>();
+        var chunk = new byte[64 * 1024];
+        while (true)
+        {
+            int read = stdin.Read(chunk, 0, chunk.Length);
+            if (read <= 0) break;
+            int from = 0;
+            for (int i = 0; i < read; i++)
+            {
+                if (chunk[i] != '\n') continue;
+                pending.AddRange(chunk.AsSpan(from, i - from).ToArray());
+                if (!Execute(pending.ToArray(), addToHistory: null)) return 0;
+                pending.Clear();
+                from = i + 1;
+            }
+            pending.AddRange(chunk.AsSpan(from, read - from).ToArray());
+        }
+        if (pending.Count > 0) Execute(pending.ToArray(), addToHistory: null);
+        return 0;
+    }
+
+    private int RunOnTerminal()
+    {
+        var history = new LineHistory(HistoryPath());
+        history.Load();
+        var editor = new LineEditor(history, line => HelpCatalog.For(session).Hint(line), Complete);
+        while (true)
+        {
+            string? line = editor.ReadLine(Prompt());
+            if (line is null) return 0;
+            if (!Execute(Encoding.UTF8.GetBytes(line), history)) return 0;
+        }
+    }
+
+    private IEnumerable<string> Complete(string line)
+    {
+        var catalog = HelpCatalog.For(session);
+        if (line.StartsWith("help ", StringComparison.OrdinalIgnoreCase))
+        {
+            string topic = line[5..];
+            var groups = catalog.Entries.Select(e => "@" + e.Group).Distinct();
+            return groups.Concat(catalog.CommandNames)
+                .Where(n => n.StartsWith(topic, StringComparison.OrdinalIgnoreCase))
+                .Select(n => "help " + n);
+        }
+        if (line.Contains(' ')) return [];
+        return catalog.CommandNames.Where(n => !n.Contains(' ') && n.StartsWith(line, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string? HistoryPath()
+    {
+        var configured = Environment.GetEnvironmentVariable("REDISCLI_HISTFILE");
+        if (configured is not null)
+        {
+            if (configured == "/dev/null") return null;
+            if (configured.StartsWith("~/")) configured = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "", configured[2..]);
+            return configured;
+        }
+        var home = Environment.GetEnvironmentVariable("HOME");
+        return home is null ? null : Path.Combine(home, ".rediscli_history");
+    }
+
+    public string Prompt()
+    {
+        if (!session.IsConnected) return "not connected> ";
+        var prompt = new StringBuilder();
+        prompt.Append(session.Options.UnixSocket is { } path ? "redis " + path : session.Address);
+        if (session.Database != 0) prompt.Append('[').Append(session.Database).Append(']');
+        if (session.InMulti) prompt.Append("(TX)");
+        return prompt.Append("> ").ToString();
+    }
+
+    /// <summary>Runs one input line; false when the loop must end (quit, exit).</summary>
+    private bool Execute(byte[] line, LineHistory? addToHistory)
+    {
+        var argv = ArgumentSplitter.Split(line);
+        if (argv is null)
+        {
+            session.WriteStdout("Invalid argument(s)\n"u8);
+            addToHistory?.Add(Encoding.UTF8.GetString(line));
+            return true;
+        }
+        if (argv.Count == 0) return true;
+        string first = Encoding.UTF8.GetString(argv[0]);
+        long repeat = 1;
+        int skip = 0;
+        if (argv.Count > 1 && IsWholeInteger(first, out long count))
+        {
+            if (count <= 0)
+            {
+                session.WriteStdout("Invalid redis-cli repeat command option value.\n"u8);
+                return true;
+            }
+            repeat = count;
+            skip = 1;
+        }
+        addToHistory?.Add(Encoding.UTF8.GetString(line));
+        if (first.Equals("quit", StringComparison.OrdinalIgnoreCase) || first.Equals("exit", StringComparison.OrdinalIgnoreCase))
+            return false;
+        if (argv.Count == 3 && first.Equals("connect", StringComparison.OrdinalIgnoreCase))
+        {
+            session.Options.Host = Encoding.UTF8.GetString(argv[1]);
+            session.Options.Port = (int)CParse.Atoi(Encoding.UTF8.GetString(argv[2]));
+            session.Options.UnixSocket = null;
+            session.Database = session.Options.Database;
+            session.InMulti = false;
+            session.Connect(force: true);
+            return true;
+        }
+        if (argv.Count == 1 && first.Equals("clear", StringComparison.OrdinalIgnoreCase))
+        {
+            session.WriteStdout("\x1b[H\x1b[2J"u8);
+            return true;
+        }
+        var started = Environment.TickCount64;
+        Program.IssueCommand(session, argv.Skip(skip).ToList(), repeat);
+        long elapsed = Environment.TickCount64 - started;
+        if (Program.StdinIsTerminal && elapsed >= 500 && session.Options.Output == OutputMode.Standard)
+            session.WriteStdout(Encoding.ASCII.GetBytes($"({elapsed / 1000.0:0.00}s)\n"));
+        return true;
+    }
+
+    private static bool IsWholeInteger(string text, out long value)
+    {
+        value = 0;
+        if (text.Length == 0) return false;
+        int p = 0;
+        while (p < text.Length && char.IsWhiteSpace(text[p])) p++;
+        int digitsFrom = p;
+        if (p < text.Length && (text[p] == '-' || text[p] == '+')) p++;
+        if (p >= text.Length) return false;
+        for (int i = p; i < text.Length; i++) if (text[i] < '0' || text[i] > '9') return false;
+        return long.TryParse(text[digitsFrom..], System.Globalization.NumberStyles.AllowLeadingSign,
+            System.Globalization.CultureInfo.InvariantCulture, out value) || (value = -1) < 0;
+    }
+}
