@@ -16,6 +16,7 @@ public sealed class CommandTable
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
         SetCommands.Register(table);
+        SortedSetCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
         // Containers other families attach subcommands to (CLIENT, DEBUG) come first.

@@ -251,6 +251,7 @@ public static class SetCommands
         var srcKey = c.Arg(1);
         var dstKey = c.Arg(2);
         var member = c.Arg(3);
+        if (c.Db.LookupWrite(srcKey) == null) { c.Reply.Integer(0); return; }
         if (!TryLookup(c, srcKey, write: true, out var src)) return;
         if (!TryLookup(c, dstKey, write: true, out var dst)) return;
         if (src == null) { c.Reply.Integer(0); return; }

@@ -64,7 +64,23 @@ public sealed class SetObject : RedisObject
     public bool Remove(ReadOnlySpan<byte> member)
     {
         if (_ints != null) return NumberParsing.TryParseInt64(member, out long v) && _ints.Remove(v);
-        return _table!.Remove(member) >= 0;
+        if (_table!.Remove(member) < 0) return false;
+        CompactIfSparse();
+        return true;
+    }
+
+    /// <summary>
+    /// Random picks probe ids, so after most members are gone (SPOP draining a set) the table is
+    /// rebuilt densely; the cost is paid once per three quarters of the ids freed.
+    /// </summary>
+    void CompactIfSparse()
+    {
+        var table = _table!;
+        if (table.HighWater < 64 || table.Count * 4 >= table.HighWater) return;
+        var dense = new MemberTable(withScores: false, table.Count);
+        for (int id = 0; id < table.HighWater; id++)
+            if (table.IsLive(id)) dense.Add(table.Member(id));
+        _table = dense;
     }
 
     void ConvertToTable(int capacity)
@@ -103,7 +119,11 @@ public sealed class SetObject : RedisObject
     public void RemoveAt(int position)
     {
         if (_ints != null) _ints.RemoveAt(position);
-        else _table!.Remove(position);
+        else
+        {
+            _table!.Remove(position);
+            CompactIfSparse();
+        }
     }
 
     /// <summary>SSCAN step: a hashtable is scanned by bucket cursor; an intset is returned whole (cursor 0).</summary>

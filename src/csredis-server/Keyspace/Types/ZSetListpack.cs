@@ -83,6 +83,8 @@ public sealed class ZSetListpack
 
     public void Insert(ReadOnlySpan<byte> member, double score)
     {
+        // Redis stores an integral score as a listpack integer, which cannot hold -0.
+        if (score == 0) score = 0;
         int offset = 0;
         while (offset < _used && ScoreTree.CompareElements(ScoreAt(offset), MemberAt(offset), score, member) < 0) offset = Next(offset);
         int vs = VarintSize(member.Length);

@@ -3,7 +3,7 @@
 //              zset-max-listpack-value bytes;
 //   "skiplist" otherwise: a MemberTable (member -> score, O(1) lookup) plus a ScoreTree (order,
 //              O(log n) rank, select and bound search). Converting back only happens where Redis
-//              does it (stores of computed results, see FitEncoding).
+//              does it: computed results that are stored get the encoding their size calls for.
 // Commands address elements by rank: a bound search gives the first rank of a score or lex range,
 // a ZWalker steps from a rank in either direction. Both encodings answer the same calls.
 namespace Csredis.Server.Keyspace.Types;
@@ -24,9 +24,13 @@ public sealed class ZSetObject : RedisObject
         }
     }
 
-    /// <summary>A new sorted set with the encoding Redis 7.0 picks from the expected size (zsetTypeCreate).</summary>
-    public static ZSetObject Create(byte[] key, long sizeHint, long longestMember, long maxEntries, long maxValue) =>
-        new(key, listpack: sizeHint <= maxEntries && longestMember <= maxValue);
+    /// <summary>A new sorted set for ZADD: a listpack unless listpacks are disabled or the first member is too long (Redis 7.0).</summary>
+    public static ZSetObject CreateForAdd(byte[] key, int firstMemberLength, long maxEntries, long maxValue) =>
+        new(key, listpack: maxEntries != 0 && firstMemberLength <= maxValue);
+
+    /// <summary>A computed result of known size: a listpack when it fits (zsetConvertToListpackIfNeeded).</summary>
+    public static ZSetObject CreateForResult(byte[] key, long size, long longestMember, long maxEntries, long maxValue) =>
+        new(key, listpack: size <= maxEntries && longestMember <= maxValue);
 
     public override ObjectType Type => ObjectType.ZSet;
     public override string EncodingName => _pack != null ? "listpack" : "skiplist";
@@ -191,21 +195,6 @@ public sealed class ZSetObject : RedisObject
         }
         _pack = null;
     }
-
-    /// <summary>Redis's zsetConvertToListpackIfNeeded: a computed result small enough becomes a listpack.</summary>
-    public void FitEncoding(long longestMember, long maxEntries, long maxValue)
-    {
-        if (_pack != null || Count > maxEntries || longestMember > maxValue) return;
-        var pack = new ZSetListpack();
-        var walker = WalkFrom(0);
-        int count = Count;
-        for (int i = 0; i < count; i++, walker.MoveNext()) AppendInOrder(pack, walker.Member, walker.Score);
-        _pack = pack;
-        _table = null;
-        _tree = null;
-    }
-
-    static void AppendInOrder(ZSetListpack pack, ReadOnlySpan<byte> member, double score) => pack.Insert(member, score);
 }
 
 /// <summary>A position in a sorted set that steps forwards or backwards in order.</summary>
