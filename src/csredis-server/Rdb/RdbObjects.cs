@@ -282,7 +282,7 @@ public static partial class RdbValues
         var (_, maxEntries, maxValue) = Limits();
         long longest = 0;
         foreach (var (m, _) in pairs) longest = Math.Max(longest, m.Length);
-        var zset = ZSetObject.Create(key, pairs.Count, longest, maxEntries, maxValue);
+        var zset = ZSetObject.CreateForResult(key, pairs.Count, longest, maxEntries, maxValue);
         foreach (var (member, score) in pairs)
         {
             if (zset.TryGetScore(member, out _)) throw BadValue(r, "Duplicate zset fields detected");
