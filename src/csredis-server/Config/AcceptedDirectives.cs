@@ -218,8 +218,6 @@ public sealed class AcceptedDirectives
 
     void RegisterSpecial()
     {
-        Special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-            args => ParseOutputBufferLimits(_values["client-output-buffer-limit"], args), multiArg: true, rewrite: OutputBufferLimitLines);
         Special("cluster-announce-hostname", "", args =>
         {
             if (args.Length != 1) return (null, "wrong number of arguments");
@@ -242,12 +240,6 @@ public sealed class AcceptedDirectives
             if (!ConfigRegistry.TryParseMemory(text, out long bytes) || bytes < 0) return (null, "argument must be a memory or percent value");
             return (bytes.ToString(CultureInfo.InvariantCulture), null);
         }, rewrite: v => [v.EndsWith('%') ? v : ConfigRegistry.FormatMemory(long.Parse(v, CultureInfo.InvariantCulture))]);
-        Special("notify-keyspace-events", "", args =>
-        {
-            if (args.Length != 1) return (null, "wrong number of arguments");
-            string? flags = NormalizeKeyspaceEvents(args[0]);
-            return flags == null ? (null, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.") : (flags, null);
-        }, rewrite: v => [Common.Config.ConfigRewriter.Quote(v)]);
         Special("oom-score-adj-values", "0 200 800", args =>
         {
             var words = string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -264,64 +256,5 @@ public sealed class AcceptedDirectives
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             { return (null, "argument couldn't be parsed as an octal number"); }
         }, immutable: true, rewrite: v => [Convert.ToString(long.Parse(v, CultureInfo.InvariantCulture), 8)]);
-    }
-
-    static readonly string[] OutputBufferClasses = ["normal", "slave", "pubsub"];
-
-    /// <summary>Applies "class hard soft seconds" groups over the current limits (each class kept unless named).</summary>
-    static (string? Value, string? Error) ParseOutputBufferLimits(string current, string[] args)
-    {
-        var words = string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length % 4 != 0) return (null, "Wrong number of arguments in buffer limit configuration.");
-        var limits = current.Split(' ');
-        for (int i = 0; i < words.Length; i += 4)
-        {
-            string cls = words[i].ToLowerInvariant();
-            if (cls == "replica") cls = "slave";
-            int index = Array.IndexOf(OutputBufferClasses, cls);
-            if (index < 0) return (null, "Invalid client class specified in buffer limit configuration.");
-            if (!ConfigRegistry.TryParseMemory(words[i + 1], out long hard) || hard < 0
-                || !ConfigRegistry.TryParseMemory(words[i + 2], out long soft) || soft < 0
-                || !long.TryParse(words[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
-                return (null, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
-            limits[index * 4 + 1] = hard.ToString(CultureInfo.InvariantCulture);
-            limits[index * 4 + 2] = soft.ToString(CultureInfo.InvariantCulture);
-            limits[index * 4 + 3] = seconds.ToString(CultureInfo.InvariantCulture);
-        }
-        return (string.Join(' ', limits), null);
-    }
-
-    /// <summary>Redis rewrites one line per class, naming the replica class "replica" and sizes with units.</summary>
-    static IReadOnlyList<string> OutputBufferLimitLines(string value)
-    {
-        var w = value.Split(' ');
-        var lines = new List<string>();
-        for (int i = 0; i < 3; i++)
-        {
-            string cls = i == 1 ? "replica" : OutputBufferClasses[i];
-            lines.Add($"{cls} {ConfigRegistry.FormatMemory(long.Parse(w[i * 4 + 1], CultureInfo.InvariantCulture))} {ConfigRegistry.FormatMemory(long.Parse(w[i * 4 + 2], CultureInfo.InvariantCulture))} {w[i * 4 + 3]}");
-        }
-        return lines;
-    }
-
-    /// <summary>Parses keyspace event classes and renders them in Redis's canonical order; null for a bad character.</summary>
-    public static string? NormalizeKeyspaceEvents(string classes)
-    {
-        const string typeClasses = "g$lshzxetdn";
-        var seen = new HashSet<char>();
-        foreach (char ch in classes)
-        {
-            if (ch == 'A') { foreach (var t in typeClasses) seen.Add(t); continue; }
-            if (!"g$lshzxeKEtmdn".Contains(ch)) return null;
-            seen.Add(ch);
-        }
-        var sb = new StringBuilder();
-        bool all = typeClasses.All(seen.Contains);
-        if (all) sb.Append('A');
-        else foreach (var t in typeClasses) if (seen.Contains(t)) sb.Append(t);
-        if (seen.Contains('m')) sb.Append('m');
-        if (seen.Contains('K')) sb.Append('K');
-        if (seen.Contains('E')) sb.Append('E');
-        return sb.ToString();
     }
 }

@@ -98,6 +98,18 @@ public sealed class OutputBufferLimits
         return null;
     }
 
+    /// <summary>CONFIG REWRITE writes one line per class, naming the replica class "replica" and sizes with units.</summary>
+    public static IReadOnlyList<string> RewriteLines(string value)
+    {
+        OutputBufferLimit[] limits = [new(), new(), new()];
+        Parse(value.Split(' ', StringSplitOptions.RemoveEmptyEntries), limits);
+        string[] names = ["normal", "replica", "pubsub"];
+        var lines = new string[limits.Length];
+        for (int i = 0; i < limits.Length; i++)
+            lines[i] = $"{names[i]} {Config.ConfigRegistry.FormatMemory(limits[i].HardBytes)} {Config.ConfigRegistry.FormatMemory(limits[i].SoftBytes)} {limits[i].SoftSeconds}";
+        return lines;
+    }
+
     public static string Format(OutputBufferLimit[] limits)
     {
         string[] names = ["normal", "slave", "pubsub"];
