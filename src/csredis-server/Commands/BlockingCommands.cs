@@ -18,6 +18,7 @@ public static partial class BlockingCommands
             Handler = ClientUnblock, Group = "connection", Since = "5.0.0", Categories = ["admin", "slow", "dangerous", "connection"],
         });
         RegisterListCommands(t);
+        RegisterSortedSetCommands(t);
     }
 
     static void ClientUnblock(Client c)
