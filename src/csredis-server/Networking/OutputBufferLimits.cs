@@ -53,9 +53,10 @@ public sealed class OutputBufferLimits
         }
         else c.SoftLimitReachedMs = 0;
         if (!hard && !soft) return;
+        string info = c.InfoLine(); // described as it was before being scheduled (no 'A' flag), as Redis logs it
         c.Flags |= ClientFlags.CloseAsap;
         _scheduled.Add(c);
-        Log.Warning($"Client {c.Describe()} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        Log.Warning($"Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
     }
 
     public void FreeScheduledClients()
