@@ -47,6 +47,7 @@ public sealed class Blocking
             MarkAllReady(server.Databases[b]);
         };
         server.ClientClosing += c => { if (c.BlockedOn != null) Unblock(c); };
+        server.InfoCounters["clients_in_timeout_table"] = () => _timeouts.Count;
     }
 
     public int BlockedClients => _blockedClients;
