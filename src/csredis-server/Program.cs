@@ -16,6 +16,8 @@ static class ServerMain
             Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc=libc bits=64 build=csredis");
             return 0;
         }
+        if (args.Length == 2 && args[0] == "--check-rdb")
+            return Csredis.Server.Persistence.RdbCheck.Run(args[1], Console.Out);
         if (args.Length >= 1 && (args[0] == "-h" || args[0] == "--help"))
         {
             Console.Error.Write(Usage);
@@ -91,6 +93,7 @@ static class ServerMain
         Log.Notice($"Running mode=standalone, port={config.Port}.");
         Log.Warning("Server initialized");
         server.StartupMemory = server.UsedMemory();
+        if (!server.Persistence.LoadAtStartup()) return 1;
         Log.Notice("Ready to accept connections");
         server.Run();
         return 0;

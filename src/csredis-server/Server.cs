@@ -80,6 +80,8 @@ public sealed partial class RedisServer
     public readonly ServerConfig Config;
     public readonly EventLoop Loop = new();
     public readonly CommandTable Commands;
+    /// <summary>RDB save/load state and orchestration (INFO persistence reads its public fields).</summary>
+    public readonly Persistence.RdbPersistence Persistence;
     public Db[] Databases = null!;
     public readonly ServerStats Stats = new();
     public readonly string RunId = Common.RunId.New();
@@ -134,6 +136,7 @@ public sealed partial class RedisServer
         Blocking = new Blocking(this);
         OutputLimits = new OutputBufferLimits(this);
         CommandFilters.Add(Transactions.QueueFilter);
+        Persistence = new Persistence.RdbPersistence(this);
     }
 
     public readonly Transactions Transactions;

@@ -3,26 +3,6 @@
 // never saved, so INFO tells the truth before RDB/AOF/replication exist.
 namespace Csredis.Server;
 
-public sealed class PersistenceStatus
-{
-    public bool Loading;
-    public long LastSaveUnixSeconds = Common.Clock.UnixMs() / 1000;
-    public long DirtyAtLastSave;
-    public bool BgsaveInProgress;
-    public long BgsaveStartUnixSeconds = -1;
-    public bool LastBgsaveOk = true;
-    public long LastBgsaveTimeSeconds = -1;
-    public long RdbSaves;
-    public long LastLoadKeysExpired, LastLoadKeysLoaded;
-    public bool AofEnabled;
-    public bool AofRewriteInProgress, AofRewriteScheduled;
-    public long AofLastRewriteTimeSeconds = -1;
-    public long AofRewriteStartUnixSeconds = -1;
-    public bool AofLastRewriteOk = true, AofLastWriteOk = true;
-    public long AofRewrites, AofRewritesConsecutiveFailures;
-    public long TotalForks, LatestForkMicroseconds;
-}
-
 public sealed partial class RedisServer
 {
     /// <summary>This server's replication history id (40 hex digits) and the previous one (zeros when none).</summary>
@@ -30,8 +10,6 @@ public sealed partial class RedisServer
     public string ReplId2 = new('0', 40);
     public long MasterReplOffset;
     public long SecondReplOffset = -1;
-
-    public readonly PersistenceStatus Persistence = new();
 
     /// <summary>Managed memory in use once start-up finished (Redis's used_memory_startup).</summary>
     public long StartupMemory;

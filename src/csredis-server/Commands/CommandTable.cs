@@ -25,6 +25,7 @@ public sealed class CommandTable
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         BlockingCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 

@@ -236,35 +236,36 @@ public static class InfoCommand
     static void Persistence(RedisServer s, InfoWriter info)
     {
         var p = s.Persistence;
-        long now = Clock.UnixMs() / 1000;
         info.Section("Persistence");
         info.Field("loading", p.Loading ? 1 : 0);
         info.Field("async_loading", 0);
-        info.Field("current_cow_peak", 0);
-        info.Field("current_cow_size", 0);
+        // The fork-free snapshot's extra memory plays the part of Redis's copy-on-write size.
+        info.Field("current_cow_peak", p.CurrentCowSize);
+        info.Field("current_cow_size", p.CurrentCowSize);
         info.Field("current_cow_size_age", 0);
         info.Field("current_fork_perc", "0.00");
         info.Field("current_save_keys_processed", 0);
         info.Field("current_save_keys_total", 0);
-        info.Field("rdb_changes_since_last_save", s.Dirty - p.DirtyAtLastSave);
+        info.Field("rdb_changes_since_last_save", p.ChangesSinceLastSave);
         info.Field("rdb_bgsave_in_progress", p.BgsaveInProgress ? 1 : 0);
-        info.Field("rdb_last_save_time", p.LastSaveUnixSeconds);
+        info.Field("rdb_last_save_time", p.LastSaveUnix);
         info.Field("rdb_last_bgsave_status", p.LastBgsaveOk ? "ok" : "err");
-        info.Field("rdb_last_bgsave_time_sec", p.LastBgsaveTimeSeconds);
-        info.Field("rdb_current_bgsave_time_sec", p.BgsaveInProgress ? now - p.BgsaveStartUnixSeconds : -1);
+        info.Field("rdb_last_bgsave_time_sec", p.LastBgsaveTimeSec);
+        info.Field("rdb_current_bgsave_time_sec", p.CurrentBgsaveTimeSec);
         info.Field("rdb_saves", p.RdbSaves);
-        info.Field("rdb_last_cow_size", 0);
+        info.Field("rdb_last_cow_size", p.LastCowSize);
         info.Field("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
         info.Field("rdb_last_load_keys_loaded", p.LastLoadKeysLoaded);
-        info.Field("aof_enabled", p.AofEnabled ? 1 : 0);
-        info.Field("aof_rewrite_in_progress", p.AofRewriteInProgress ? 1 : 0);
-        info.Field("aof_rewrite_scheduled", p.AofRewriteScheduled ? 1 : 0);
-        info.Field("aof_last_rewrite_time_sec", p.AofLastRewriteTimeSeconds);
-        info.Field("aof_current_rewrite_time_sec", p.AofRewriteInProgress ? now - p.AofRewriteStartUnixSeconds : -1);
-        info.Field("aof_last_bgrewrite_status", p.AofLastRewriteOk ? "ok" : "err");
-        info.Field("aof_rewrites", p.AofRewrites);
-        info.Field("aof_rewrites_consecutive_failures", p.AofRewritesConsecutiveFailures);
-        info.Field("aof_last_write_status", p.AofLastWriteOk ? "ok" : "err");
+        // csredis has no append-only file: these report that truthfully.
+        info.Field("aof_enabled", 0);
+        info.Field("aof_rewrite_in_progress", 0);
+        info.Field("aof_rewrite_scheduled", 0);
+        info.Field("aof_last_rewrite_time_sec", -1);
+        info.Field("aof_current_rewrite_time_sec", -1);
+        info.Field("aof_last_bgrewrite_status", "ok");
+        info.Field("aof_rewrites", 0);
+        info.Field("aof_rewrites_consecutive_failures", 0);
+        info.Field("aof_last_write_status", "ok");
         info.Field("aof_last_cow_size", 0);
         info.Field("module_fork_in_progress", 0);
         info.Field("module_fork_last_cow_size", 0);
@@ -302,8 +303,8 @@ public static class InfoCommand
         info.Field("pubsub_channels", s.Counter("pubsub_channels"));
         info.Field("pubsub_patterns", s.Counter("pubsub_patterns"));
         info.Field("pubsubshard_channels", s.Counter("pubsubshard_channels"));
-        info.Field("latest_fork_usec", s.Persistence.LatestForkMicroseconds);
-        info.Field("total_forks", s.Persistence.TotalForks);
+        info.Field("latest_fork_usec", 0); // snapshots never fork
+        info.Field("total_forks", 0);
         info.Field("migrate_cached_sockets", s.Counter("migrate_cached_sockets"));
         info.Field("slave_expires_tracked_keys", s.Counter("slave_expires_tracked_keys"));
         info.Field("active_defrag_hits", 0);

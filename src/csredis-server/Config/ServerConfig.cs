@@ -23,6 +23,7 @@ public sealed class ServerConfig
     public string DbFilename = "dump.rdb";
     public string Save = "3600 1 300 100 60 10000";
     public bool AppendOnly;
+    public bool RdbCompression = true, RdbChecksum = true, StopWritesOnBgsaveError = true;
     public long MaxClients = 10000;
     public long MaxMemory;
     public string MaxMemoryPolicy = "noeviction";
@@ -132,6 +133,9 @@ public sealed class ServerConfig
                 return null;
             },
         });
+        r.Bool("rdbcompression", () => RdbCompression, v => RdbCompression = v);
+        r.Bool("rdbchecksum", () => RdbChecksum, v => RdbChecksum = v, immutable: true);
+        r.Bool("stop-writes-on-bgsave-error", () => StopWritesOnBgsaveError, v => StopWritesOnBgsaveError = v);
         r.Bool("appendonly", () => AppendOnly, v => AppendOnly = v);
         r.Integer("maxclients", 1, uint.MaxValue, () => MaxClients, v => MaxClients = v);
         r.Memory("maxmemory", 0, long.MaxValue, () => MaxMemory, v => { MaxMemory = v; Keyspace.PackedString.UpdateIntegerSharing(v, MaxMemoryPolicy); });

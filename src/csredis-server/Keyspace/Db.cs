@@ -12,6 +12,8 @@ public sealed class Db
     /// <summary>Keys with a time to live: item shared with Main, payload = expiry in Unix ms.</summary>
     public KeyTable Expires = new(withPayload: true);
     public long AverageTtl;
+    /// <summary>Set while a point-in-time snapshot still needs entries of this database (see Persistence/Snapshot.cs).</summary>
+    public IKeyspaceWriteObserver? WriteObserver;
 
     public Db(RedisServer server, int id)
     {
@@ -55,7 +57,9 @@ public sealed class Db
         int hash = KeyTable.HashKey(key);
         int index = Main.Find(key, hash);
         if (index >= 0 && Expires.Count > 0 && ExpireIfNeeded(key, hash)) return null;
-        return index < 0 ? null : Main.ItemAt(index);
+        if (index < 0) return null;
+        WriteObserver?.BeforeEntryWrite(this, index);
+        return Main.ItemAt(index);
     }
 
     /// <summary>True when the key's time has passed; on a master it is deleted now (Redis's expireIfNeeded).</summary>
@@ -92,7 +96,8 @@ public sealed class Db
     public void Add(object item)
     {
         var key = StoredKey.Of(item);
-        Main.Insert(item, KeyTable.HashKey(key));
+        int index = Main.Insert(item, KeyTable.HashKey(key));
+        WriteObserver?.AfterEntryInsert(this, index);
         if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
     }
 
@@ -104,7 +109,8 @@ public sealed class Db
         int index = Main.Find(key, hash);
         if (index < 0)
         {
-            Main.Insert(item, hash);
+            index = Main.Insert(item, hash);
+            WriteObserver?.AfterEntryInsert(this, index);
             if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
             return;
         }
@@ -136,7 +142,8 @@ public sealed class Db
         var packed = PackedString.CreateForSet(key, value);
         if (index < 0)
         {
-            Main.Insert(packed, hash);
+            index = Main.Insert(packed, hash);
+            WriteObserver?.AfterEntryInsert(this, index);
             if (_server.Config.NotifyKeyspaceEvents != 0) _server.KeyspaceEvents.Notify(this, key, "new");
         }
         else ReplaceAt(index, packed, key, hash, keepTtl);
@@ -144,6 +151,7 @@ public sealed class Db
 
     void ReplaceAt(int index, object item, ReadOnlySpan<byte> key, int hash, bool keepTtl)
     {
+        WriteObserver?.BeforeEntryWrite(this, index);
         if (LruClock.Lfu) SetAccessBits(item, AccessBits(Main.ItemAt(index)));
         Main.SetItem(index, item);
         if (Expires.Count == 0) return;
@@ -159,6 +167,7 @@ public sealed class Db
     public bool Delete(ReadOnlySpan<byte> key)
     {
         int hash = KeyTable.HashKey(key);
+        if (WriteObserver != null) NotifyBeforeWrite(key, hash);
         if (Main.Remove(key, hash) < 0) return false;
         if (Expires.Count > 0) Expires.Remove(key, hash);
         return true;
@@ -176,6 +185,7 @@ public sealed class Db
     public void SetExpire(ReadOnlySpan<byte> key, long whenMs)
     {
         int hash = KeyTable.HashKey(key);
+        if (WriteObserver != null) NotifyBeforeWrite(key, hash);
         int index = Expires.Find(key, hash);
         if (index < 0)
         {
@@ -186,7 +196,19 @@ public sealed class Db
         Expires.PayloadAt(index) = whenMs;
     }
 
-    public bool RemoveExpire(ReadOnlySpan<byte> key) => Expires.Count > 0 && Expires.Remove(key, KeyTable.HashKey(key)) >= 0;
+    public bool RemoveExpire(ReadOnlySpan<byte> key)
+    {
+        if (Expires.Count == 0) return false;
+        int hash = KeyTable.HashKey(key);
+        if (WriteObserver != null) NotifyBeforeWrite(key, hash);
+        return Expires.Remove(key, hash) >= 0;
+    }
+
+    void NotifyBeforeWrite(ReadOnlySpan<byte> key, int hash)
+    {
+        int index = Main.Find(key, hash);
+        if (index >= 0) WriteObserver?.BeforeEntryWrite(this, index);
+    }
 
     /// <summary>True when the key is logically expired; on a master it is deleted (and the deletion counted and propagated).</summary>
     bool ExpireIfNeeded(ReadOnlySpan<byte> key, int hash)
@@ -204,6 +226,7 @@ public sealed class Db
     public void DeleteExpired(ReadOnlySpan<byte> key, int hash)
     {
         var keyCopy = key.ToArray(); // the stored key goes away with the entry
+        if (WriteObserver != null) NotifyBeforeWrite(keyCopy, hash);
         Main.Remove(keyCopy, hash);
         Expires.Remove(keyCopy, hash);
         _server.Stats.ExpiredKeys++;
@@ -212,8 +235,21 @@ public sealed class Db
 
     public void Flush()
     {
+        WriteObserver?.BeforeFlush(this);
         Main = new KeyTable(withPayload: false);
         Expires = new KeyTable(withPayload: true);
         AverageTtl = 0;
     }
+}
+
+/// <summary>
+/// Told before an entry of a database is modified or removed, after a new entry is created, and
+/// before the whole database is dropped: a snapshot in progress takes the old version first.
+/// Entry indices are those of <see cref="Db.Main"/>.
+/// </summary>
+public interface IKeyspaceWriteObserver
+{
+    void BeforeEntryWrite(Db db, int index);
+    void AfterEntryInsert(Db db, int index);
+    void BeforeFlush(Db db);
 }

@@ -1,0 +1,105 @@
+// BGSAVE must write the data set exactly as it was when BGSAVE was accepted, while the server keeps
+// executing writes. The reference is DEBUG DIGEST sent in the same packet just before BGSAVE (the
+// server runs both back to back, nothing runs between them). A writer meanwhile increments a
+// counter, creates marker keys, overwrites, appends to, deletes and re-expires existing keys and
+// flushes a whole database; any of these leaking into the file, or an old version lost, changes
+// the digest of the file when real Redis loads it.
+using Xunit;
+using System.Text;
+using Csredis.Tests.Infrastructure;
+using static Csredis.Tests.Persistence.PersistenceKit;
+
+namespace Csredis.Tests.Persistence;
+
+public class SnapshotConsistencyTests
+{
+    const int BaseKeys = 200_000;
+
+    static void FillBase(RawClient c)
+    {
+        var commands = new List<byte[][]>();
+        for (int i = 0; i < BaseKeys; i++)
+        {
+            commands.Add(Cmd("SET", $"key:{i}", $"value-{i}-{new string('v', i % 64)}"));
+            if (i % 10 == 0) commands.Add(Cmd("PEXPIREAT", $"key:{i}", 4_000_000_000_000L + i));
+            if (commands.Count >= 20_000) { Assert.Empty(Pipeline(c, commands)); commands.Clear(); }
+        }
+        commands.Add(Cmd("SELECT", 3));
+        for (int i = 0; i < 20_000; i++) commands.Add(Cmd("SET", $"db3:{i}", i));
+        commands.Add(Cmd("SELECT", 0));
+        commands.Add(Cmd("SET", "counter", 0));
+        Assert.Empty(Pipeline(c, commands));
+    }
+
+    static void WriteConcurrently(int port, CancellationToken stop, ref long commandsSent)
+    {
+        using var w = new RawClient(port);
+        var random = new Random(42);
+        long marker = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var batch = new List<byte[][]>();
+            for (int i = 0; i < 50; i++)
+            {
+                int k = random.Next(BaseKeys);
+                batch.Add(Cmd("INCR", "counter"));
+                batch.Add(Cmd("SET", $"marker:{marker++}", "1"));
+                batch.Add(Cmd("SET", $"key:{k}", "overwritten"));
+                batch.Add(Cmd("DEL", $"key:{random.Next(BaseKeys)}"));
+                batch.Add(Cmd("APPEND", $"key:{random.Next(BaseKeys)}", "+appended"));
+                batch.Add(Cmd("EXPIRE", $"key:{random.Next(BaseKeys)}", 5000));
+                batch.Add(Cmd("PERSIST", $"key:{random.Next(BaseKeys)}"));
+                batch.Add(Cmd("SET", $"key:{k}", "recreated-after-delete"));
+            }
+            if (marker % 2000 == 0)
+            {
+                batch.Add(Cmd("SELECT", 3));
+                batch.Add(Cmd("FLUSHDB"));
+                batch.Add(Cmd("SET", "db3:new", "after-flush"));
+                batch.Add(Cmd("SELECT", 0));
+            }
+            Assert.Empty(Pipeline(w, batch));
+            Interlocked.Add(ref commandsSent, batch.Count);
+        }
+    }
+
+    [Fact]
+    public void BackgroundSaveIsAPointInTimeImageUnderConcurrentWrites()
+    {
+        using var dir = new DataDir();
+        string expectedDigest;
+        long counterAtStart;
+        long sentDuringSave;
+        using (var server = ServerProcess.StartCsredis(ServerArgs(dir)))
+        using (var c = server.Connect())
+        {
+            FillBase(c);
+            using var stop = new CancellationTokenSource();
+            long sent = 0;
+            var writer = Task.Run(() => WriteConcurrently(server.Port, stop.Token, ref sent));
+            PersistenceKit.WaitFor(() => Interlocked.Read(ref sent) > 20_000 || writer.IsCompleted, TimeSpan.FromSeconds(30), "writer warm-up");
+            Assert.False(writer.IsFaulted, writer.Exception?.ToString());
+
+            // One packet: the digest, the counter and BGSAVE run back to back in the server.
+            c.SendRaw(RawClient.EncodeCommand("DEBUG", "DIGEST").Concat(RawClient.EncodeCommand("GET", "counter"))
+                .Concat(RawClient.EncodeCommand("BGSAVE")).ToArray());
+            expectedDigest = RespFrame.Parse(c.ReadRawReply()).Text;
+            counterAtStart = long.Parse(RespFrame.Parse(c.ReadRawReply()).Text);
+            Assert.Equal("Background saving started", RespFrame.Parse(c.ReadRawReply()).Text);
+            long sentAtStart = Interlocked.Read(ref sent);
+
+            Assert.True(server.WaitForLog("Background saving terminated with success", TimeSpan.FromSeconds(60)), server.Describe());
+            sentDuringSave = Interlocked.Read(ref sent) - sentAtStart;
+            stop.Cancel();
+            writer.Wait(TimeSpan.FromSeconds(30));
+            Assert.False(writer.IsFaulted, writer.Exception?.ToString());
+            Assert.NotEqual(expectedDigest, Digest(c));
+        }
+        Assert.True(sentDuringSave > 0, "the writer must have run while the snapshot was written");
+
+        using var redis = ServerProcess.StartRedis(ServerArgs(dir));
+        using var rc = redis.Connect();
+        Assert.Equal(counterAtStart.ToString(), Exec(rc, "GET", "counter").Text);
+        Assert.Equal(expectedDigest, Digest(rc));
+    }
+}
