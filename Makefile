@@ -2,7 +2,7 @@
 # `make run` starts the server with ./redis.conf, `make test` installs what the tests need and runs them.
 DOTNET ?= dotnet
 CONFIG ?= Release
-BINARIES := csredis-server csredis-cli
+BINARIES := csredis-server csredis-cli csredis-sentinel
 PUBLISH_DIR := out
 
 .PHONY: all build run test test-deps bench clean $(BINARIES)

@@ -7,7 +7,7 @@ using Csredis.Server.Config;
 
 return ServerMain.Run(args);
 
-static class ServerMain
+public static class ServerMain
 {
     public static int Run(string[] args)
     {
@@ -33,12 +33,20 @@ static class ServerMain
         }
         var options = args[first..];
         bool readStdin = options.Contains("-");
-        options = options.Where(o => o != "-").ToArray();
+        // Like redis-server: "--sentinel" or being invoked as a sentinel binary selects sentinel mode.
+        bool sentinelMode = options.Contains("--sentinel") || Path.GetFileName(InvokedName()).Contains("sentinel", StringComparison.Ordinal);
+        options = options.Where(o => o != "-" && o != "--sentinel").ToArray();
 
         // Made absolute before the config's "dir" moves the working directory, as Redis does.
         string executable = Path.GetFullPath(InvokedName());
         var config = new ServerConfig();
-        Log.Role = 'C';
+        Log.Role = sentinelMode ? 'X' : 'C';
+        if (sentinelMode)
+        {
+            // Sentinel's defaults differ from a server's (Redis's initSentinelConfig).
+            config.Port = 26379;
+            config.ProtectedMode = false;
+        }
         try
         {
             if (configPath != null && configPath != "-") config.ConfigFile = Path.GetFullPath(configPath);
@@ -56,6 +64,13 @@ static class ServerMain
             Console.Error.Write(e.FatalReport());
             return 1;
         }
+        if (!sentinelMode && config.SentinelLines.Count > 0)
+        {
+            var line = config.SentinelLines[0];
+            Console.Error.Write(new ConfigException(line.LineNumber, line.Text, "sentinel directive while not in sentinel mode").FatalReport());
+            return 1;
+        }
+        if (sentinelMode && !SentinelConfigUsable(config)) return 1;
         if (config.LogFile.Length > 0)
         {
             try { using var _ = new FileStream(config.LogFile, FileMode.Append, FileAccess.Write); }
@@ -79,9 +94,18 @@ static class ServerMain
         if (config.AcceptedInUse.Count > 0)
             Log.Warning("Configuration directives accepted for compatibility but not acted on by csredis: " + string.Join(", ", config.AcceptedInUse));
 
-        Log.Role = 'M';
-        var server = new RedisServer(config);
+        Log.Role = sentinelMode ? 'X' : config.ReplicaOf.Length > 0 ? 'S' : 'M';
+        var server = new RedisServer(config, sentinelMode);
         server.ExecutablePath = executable;
+        if (sentinelMode)
+        {
+            try { server.Sentinel!.ApplyConfig(config.SentinelLines); }
+            catch (ConfigException e)
+            {
+                Console.Error.Write(e.FatalReport());
+                return 1;
+            }
+        }
         Log.Notice("monotonic clock: POSIX clock_gettime");
         if (config.Bind.Length == 0)
         {
@@ -90,6 +114,14 @@ static class ServerMain
         }
         if (!server.Listen()) return 1;
         if (config.PidFile.Length > 0) Daemon.WritePidFile(config.PidFile);
+        if (sentinelMode)
+        {
+            Log.Notice($"Running mode=sentinel, port={config.Port}.");
+            server.StartupMemory = server.UsedMemory();
+            server.Sentinel!.Start();
+            server.Run();
+            return 0;
+        }
         Log.Notice($"Running mode=standalone, port={config.Port}.");
         Log.Warning("Server initialized");
         server.StartupMemory = server.UsedMemory();
@@ -109,6 +141,23 @@ static class ServerMain
             return System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
         }
         catch (IOException) { return Environment.ProcessPath ?? "csredis-server"; }
+    }
+
+    /// <summary>A sentinel keeps its state in its config file: it must have one, and be able to write it.</summary>
+    static bool SentinelConfigUsable(ServerConfig config)
+    {
+        if (config.ConfigFile.Length == 0)
+        {
+            Log.Warning("Sentinel needs config file on disk to save state. Exiting...");
+            return false;
+        }
+        try { using var _ = new FileStream(config.ConfigFile, FileMode.Open, FileAccess.ReadWrite); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Sentinel config file {config.ConfigFile} is not writable: {e.Message}. Exiting...");
+            return false;
+        }
+        return true;
     }
 
     const string Usage =

@@ -119,10 +119,20 @@ public sealed partial class RedisServer
     /// <summary>Raised when a key is removed because its time to live passed (WATCH, notifications and replication subscribe).</summary>
     public event Action<Db, byte[]>? KeyExpired;
 
-    public RedisServer(ServerConfig config)
+    /// <summary>Set in sentinel mode (csredis-sentinel, or csredis-server --sentinel): the server then runs Sentinel only.</summary>
+    public readonly Sentinel.SentinelState? Sentinel;
+
+    public RedisServer(ServerConfig config, bool sentinelMode = false)
     {
         Config = config;
-        Commands = CommandTable.CreateServerTable();
+        Commands = sentinelMode ? Csredis.Server.Sentinel.SentinelCommands.CreateTable() : CommandTable.CreateServerTable();
+        if (sentinelMode)
+        {
+            Sentinel = new Sentinel.SentinelState(this);
+            Sentinel.Publish = (channel, message) =>
+                PubSub!.Publish(System.Text.Encoding.UTF8.GetBytes(channel), System.Text.Encoding.UTF8.GetBytes(message));
+            Cron += Sentinel.Timer;
+        }
         foreach (var (from, to) in config.RenamedCommands) Commands.Rename(from, to);
         Databases = new Db[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);

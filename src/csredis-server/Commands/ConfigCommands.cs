@@ -151,7 +151,8 @@ public static class ConfigCommands
     }
 
     /// <summary>The configuration file's new text: the old file with every directive brought up to date.</summary>
-    public static string RewriteContent(ServerConfig config)
+    /// <param name="sentinelLines">In sentinel mode, writes the sentinel's state ("sentinel ..." lines) into the same file.</param>
+    public static string RewriteContent(ServerConfig config, Action<ConfigRewriter>? sentinelLines = null)
     {
         string old = File.Exists(config.ConfigFile) ? File.ReadAllText(config.ConfigFile) : "";
         var rewriter = new ConfigRewriter(old, args => OptionKey(config, args));
@@ -175,12 +176,19 @@ public static class ConfigCommands
             : "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(config.RequirePass)));
         rewriter.RewriteLine("user", $"user default on {password} ~* &* +@all", force: true);
         rewriter.Remove("user");
+        sentinelLines?.Invoke(rewriter);
         return rewriter.Content();
     }
 
     static string OptionKey(ServerConfig config, string[] args)
     {
         string name = args[0].ToLowerInvariant();
+        // Sentinel lines are rewritten per subcommand ("sentinel monitor", "sentinel known-replica"...).
+        if (name == "sentinel" && args.Length > 1)
+        {
+            string sub = args[1].ToLowerInvariant();
+            return "sentinel " + (sub == "known-slave" ? "known-replica" : sub);
+        }
         return config.Registry.Find(name)?.Name ?? name;
     }
 

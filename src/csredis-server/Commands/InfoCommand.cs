@@ -77,7 +77,7 @@ public static class InfoCommand
         info.Field("redis_git_sha1", "00000000");
         info.Field("redis_git_dirty", 0);
         info.Field("redis_build_id", BuildId.Value);
-        info.Field("redis_mode", "standalone");
+        info.Field("redis_mode", s.Sentinel != null ? "sentinel" : "standalone");
         info.Field("os", $"{system} {release} {machine}");
         info.Field("arch_bits", IntPtr.Size * 8);
         info.Field("monotonic_clock", "POSIX clock_gettime");

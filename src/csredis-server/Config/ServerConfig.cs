@@ -263,6 +263,9 @@ public sealed class ServerConfig
         });
     }
 
+    /// <summary>"sentinel ..." lines of the configuration, in order (sentinel mode only).</summary>
+    public readonly List<ConfigLine> SentinelLines = new();
+
     /// <summary>Applies configuration lines; throws ConfigException with Redis's reason on the first bad line.</summary>
     public void Apply(IEnumerable<ConfigLine> lines)
     {
@@ -270,6 +273,12 @@ public sealed class ServerConfig
         {
             string name = line.Name;
             var args = line.Args[1..];
+            if (name == "sentinel")
+            {
+                // Sentinel's own directives are applied by the sentinel once it exists.
+                SentinelLines.Add(line);
+                continue;
+            }
             if (name == "rename-command")
             {
                 if (args.Length != 2) throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");

@@ -23,10 +23,14 @@ public sealed class DifferentialRunner
     private readonly List<string> _mismatches = [];
     private int _stepsRun;
 
-    public DifferentialRunner(ServerProcess reference, ServerProcess candidate)
+    private readonly Action<string>? _trace;
+
+    /// <param name="trace">Receives every step with both outcomes, for writing and debugging scripts.</param>
+    public DifferentialRunner(ServerProcess reference, ServerProcess candidate, Action<string>? trace = null)
     {
         _reference = reference;
         _candidate = candidate;
+        _trace = trace;
     }
 
     /// <summary>Outcome of one step on one server.</summary>
@@ -62,10 +66,25 @@ public sealed class DifferentialRunner
                         }
                     }
                     _stepsRun++;
-                    var expected = Play(reference, step, isReference: true, referenceClosed: false);
-                    var actual = Play(candidate, step, isReference: false, referenceClosed: expected.Closed);
+                    Outcome expected, actual;
+                    if (step.Mode == CompareMode.Raw)
+                    {
+                        // Raw steps wait for silence; waiting on both sides at once halves that cost.
+                        var referenceClient = reference;
+                        var referenceRead = Task.Run(() => PlayRaw(referenceClient, step));
+                        actual = PlayRaw(candidate, step);
+                        expected = referenceRead.GetAwaiter().GetResult();
+                        if (expected.Closed && !actual.Closed)
+                            actual = actual with { Closed = candidate.IsClosedByPeer(CandidateCloseWindow) };
+                    }
+                    else
+                    {
+                        expected = Play(reference, step, isReference: true, referenceClosed: false);
+                        actual = Play(candidate, step, isReference: false, referenceClosed: expected.Closed);
+                    }
+                    _trace?.Invoke($"{step.LineNumber,4} {step.Source}\n       {_reference.Name,-8} {expected.Describe()}\n       {_candidate.Name,-8} {actual.Describe()}");
                     if (!Agree(step, expected, actual))
-                        Record(script, section, step, $"\n    {_reference.Name,-8} {expected.Describe()}\n    {_candidate.Name,-8} {actual.Describe()}");
+                        Record(script, section, step, $"\n    {_reference.Name,-8} {expected.Describe()}\n    {_candidate.Name,-8} {actual.Describe()}" + FieldDifference(step, expected, actual));
                     if (_candidate.HasExited)
                     {
                         Record(script, section, step, $"{_candidate.Name} exited with code {_candidate.ExitCode} after this step.\n{_candidate.Describe()}");
@@ -97,6 +116,31 @@ public sealed class DifferentialRunner
     private void Record(DifferentialScript script, ScriptSection section, ScriptStep step, string detail) =>
         _mismatches.Add($"{script.Name}:{step.LineNumber} [{section.Name}] {step.Source}{(detail.StartsWith('\n') ? "" : "\n    ")}{detail}");
 
+    /// <summary>For @fields steps, the field names one side has and the other lacks (INFO replies are long).</summary>
+    private string FieldDifference(ScriptStep step, Outcome expected, Outcome actual)
+    {
+        if (step.Mode != CompareMode.Fields || expected.Reply == null || actual.Reply == null)
+            return "";
+        try
+        {
+            var expectedText = RespFrame.Parse(expected.Reply).Payload;
+            var actualText = RespFrame.Parse(actual.Reply).Payload;
+            if (expectedText == null || actualText == null)
+                return "";
+            var expectedFields = ReplyComparison.FieldSkeleton(expectedText).ToList();
+            var actualFields = ReplyComparison.FieldSkeleton(actualText).ToList();
+            var missing = expectedFields.Except(actualFields).ToList();
+            var extra = actualFields.Except(expectedFields).ToList();
+            var text = $"\n    {_candidate.Name} lacks: {(missing.Count == 0 ? "-" : string.Join(' ', missing))}" +
+                       $"\n    {_candidate.Name} adds:  {(extra.Count == 0 ? "-" : string.Join(' ', extra))}";
+            return missing.Count == 0 && extra.Count == 0 ? text + " (same fields, different order)" : text;
+        }
+        catch (FormatException)
+        {
+            return "";
+        }
+    }
+
     private static bool Agree(ScriptStep step, Outcome expected, Outcome actual)
     {
         if (expected.Closed != actual.Closed)
@@ -106,23 +150,30 @@ public sealed class DifferentialRunner
         return ReplyComparison.Agree(step.Mode, expected.Reply, actual.Reply);
     }
 
-    private static Outcome Play(RawClient client, ScriptStep step, bool isReference, bool referenceClosed)
+    /// <summary>Sends raw bytes; the outcome is everything sent back until the server goes quiet.</summary>
+    private static Outcome PlayRaw(RawClient client, ScriptStep step)
     {
-        var bytes = step.Mode == CompareMode.Raw ? step.RawBytes : RawClient.EncodeCommand(step.Arguments);
         try
         {
-            client.SendRaw(bytes);
+            client.SendRaw(step.RawBytes);
         }
         catch (System.Net.Sockets.SocketException)
         {
             return new Outcome(null, true);
         }
+        var everything = client.ReadUntilQuiet(RawFirstByteWindow, RawQuietWindow, ReplyTimeout);
+        return new Outcome(everything, client.IsClosedByPeer());
+    }
 
-        if (step.Mode == CompareMode.Raw)
+    private static Outcome Play(RawClient client, ScriptStep step, bool isReference, bool referenceClosed)
+    {
+        try
         {
-            var everything = client.ReadUntilQuiet(RawFirstByteWindow, RawQuietWindow, ReplyTimeout);
-            var closed = client.IsClosedByPeer(isReference || !referenceClosed ? TimeSpan.Zero : CandidateCloseWindow);
-            return new Outcome(everything, closed);
+            client.SendRaw(RawClient.EncodeCommand(step.Arguments));
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return new Outcome(null, true);
         }
 
         byte[]? reply;

@@ -3,12 +3,13 @@
 // lines or opened by `--- name`, and per-line prefixes that choose how replies are compared:
 //   (none)  byte-identical reply         ~      same RESP shape (times, run ids, INFO)
 //   @sort   unordered array, compare sorted    @raw   send these escaped bytes instead of a command
+//   @fields INFO-style bulk reply: same section headers and field names in the same order, any values
 //   @sleep N  pause N ms (at most 2000) before the next step, e.g. to let keys expire
 using System.Text;
 
 namespace Csredis.Tests.Differential;
 
-public enum CompareMode { Exact, Shape, Sorted, Raw, Sleep }
+public enum CompareMode { Exact, Shape, Sorted, Fields, Raw, Sleep }
 
 public sealed record ScriptStep(int LineNumber, string Source, CompareMode Mode, IReadOnlyList<byte[]> Arguments, byte[] RawBytes)
 {
@@ -81,6 +82,7 @@ public sealed record DifferentialScript(string Name, IReadOnlyList<string> Serve
                     var command = line;
                     if (line.StartsWith('~')) { mode = CompareMode.Shape; command = line[1..]; }
                     else if (line.StartsWith("@sort")) { mode = CompareMode.Sorted; command = line["@sort".Length..]; }
+                    else if (line.StartsWith("@fields")) { mode = CompareMode.Fields; command = line["@fields".Length..]; }
                     else if (line.StartsWith('@')) throw new FormatException($"unknown prefix {line.Split(' ')[0]}");
                     var arguments = SplitArguments(command);
                     if (arguments.Count == 0) throw new FormatException("prefix without a command");

@@ -12,6 +12,7 @@ public static class ReplyComparison
         CompareMode.Exact or CompareMode.Raw => expected.AsSpan().SequenceEqual(actual),
         CompareMode.Shape => TryParse(expected) is { } e && TryParse(actual) is { } a && SameShape(e, a),
         CompareMode.Sorted => TryParse(expected) is { } e && TryParse(actual) is { } a && SameWhenSorted(e, a),
+        CompareMode.Fields => TryParse(expected) is { } e && TryParse(actual) is { } a && SameFields(e, a),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "not a reply comparison"),
     };
 
@@ -36,6 +37,21 @@ public static class ReplyComparison
         }
         return true;
     }
+
+    /// <summary>INFO-style text ("# Section" lines and "name:value" lines): the same lines in the same
+    /// order with values ignored. Other replies must be identical.</summary>
+    public static bool SameFields(RespFrame expected, RespFrame actual)
+    {
+        if (expected.Type != actual.Type || expected.Payload == null || actual.Payload == null)
+            return expected.Raw.AsSpan().SequenceEqual(actual.Raw);
+        return FieldSkeleton(expected.Payload).SequenceEqual(FieldSkeleton(actual.Payload));
+    }
+
+    /// <summary>The lines of an INFO-style text with everything after the first ':' dropped.</summary>
+    public static IEnumerable<string> FieldSkeleton(byte[] text) =>
+        System.Text.Encoding.UTF8.GetString(text)
+            .Split("\r\n")
+            .Select(line => line.IndexOf(':') is var colon and >= 0 ? line[..(colon + 1)] : line);
 
     /// <summary>An unordered collection: same type and size, same elements as multisets (maps compare
     /// their key/value pairs).</summary>

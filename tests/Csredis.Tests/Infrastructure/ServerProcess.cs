@@ -12,6 +12,8 @@ public sealed class ServerProcess : IDisposable
 {
     public const string RedisName = "redis";
     public const string CsredisName = "csredis";
+    public const string RedisSentinelName = "redis-sentinel";
+    public const string CsredisSentinelName = "csredis-sentinel";
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
@@ -60,6 +62,8 @@ public sealed class ServerProcess : IDisposable
         {
             RedisName => RepoPaths.RequireOnPath("redis-server"),
             CsredisName => RepoPaths.RequireBinary(RepoPaths.CsredisServerPath),
+            RedisSentinelName => RepoPaths.RequireOnPath("redis-sentinel"),
+            CsredisSentinelName => RepoPaths.RequireBinary(RepoPaths.CsredisSentinelPath),
             _ => throw new ArgumentException($"unknown server '{name}': use \"{RedisName}\" or \"{CsredisName}\"", nameof(name)),
         };
         // The free port can be taken between probing and binding; a second or third port fixes that.

@@ -56,6 +56,33 @@ public sealed class HarnessSelfTests
         Assert.Equal("PING\r\n"u8.ToArray(), script.Sections[1].Steps[2].RawBytes);
     }
 
+    [Theory]
+    [InlineData(CompareMode.Shape, "*2\r\n$10\r\n1732233600\r\n$6\r\n123456\r\n", "*2\r\n$10\r\n1732233601\r\n$1\r\n7\r\n", true)]
+    [InlineData(CompareMode.Shape, "$-1\r\n", "$0\r\n\r\n", false)]
+    [InlineData(CompareMode.Shape, ":1\r\n", "$1\r\n1\r\n", false)]
+    [InlineData(CompareMode.Shape, "*1\r\n:1\r\n", "*2\r\n:1\r\n:2\r\n", false)]
+    [InlineData(CompareMode.Sorted, "*2\r\n$1\r\na\r\n$1\r\nb\r\n", "*2\r\n$1\r\nb\r\n$1\r\na\r\n", true)]
+    [InlineData(CompareMode.Sorted, "*2\r\n$1\r\na\r\n$1\r\na\r\n", "*2\r\n$1\r\na\r\n$1\r\nb\r\n", false)]
+    [InlineData(CompareMode.Sorted, "%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n", "%2\r\n+b\r\n:2\r\n+a\r\n:1\r\n", true)]
+    [InlineData(CompareMode.Sorted, "%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n", "%2\r\n+a\r\n:2\r\n+b\r\n:1\r\n", false)]
+    [InlineData(CompareMode.Exact, "+OK\r\n", "+OK\r\n", true)]
+    [InlineData(CompareMode.Exact, "+OK\r\n", "+ok\r\n", false)]
+    public void ReplyComparisonModes(CompareMode mode, string expected, string actual, bool agree)
+    {
+        Assert.Equal(agree, ReplyComparison.Agree(mode, Encoding.Latin1.GetBytes(expected), Encoding.Latin1.GetBytes(actual)));
+    }
+
+    [Theory]
+    [InlineData("# Server\r\na:1\r\nb:xyz\r\n", "# Server\r\na:22\r\nb:x\r\n", true)]
+    [InlineData("# Server\r\na:1\r\nb:2\r\n", "# Server\r\na:1\r\n", false)]
+    [InlineData("# Server\r\na:1\r\nb:2\r\n", "# Server\r\nb:2\r\na:1\r\n", false)]
+    [InlineData("# Server\r\na:1\r\n", "# Clients\r\na:1\r\n", false)]
+    public void FieldsModeComparesInfoSkeletons(string expected, string actual, bool agree)
+    {
+        static byte[] Bulk(string text) => Encoding.Latin1.GetBytes($"${text.Length}\r\n{text}\r\n");
+        Assert.Equal(agree, ReplyComparison.Agree(CompareMode.Fields, Bulk(expected), Bulk(actual)));
+    }
+
     [Fact]
     public void RawClientReadsPipelinedAndResp3RepliesFromRedis()
     {

@@ -3,19 +3,22 @@
 using Csredis.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Csredis.Tests.ServerProcessTests;
 
-public sealed class StackExchangeRedisSmokeTests
+public sealed class StackExchangeRedisSmokeTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Servers => new() { ServerProcess.RedisName, ServerProcess.CsredisName };
 
-    private static ConnectionMultiplexer Connect(ServerProcess server)
+    private ConnectionMultiplexer Connect(ServerProcess server)
     {
         var log = new StringWriter();
         try
         {
-            return ConnectionMultiplexer.Connect($"127.0.0.1:{server.Port},allowAdmin=true,connectTimeout=5000,syncTimeout=5000", log);
+            var connection = ConnectionMultiplexer.Connect($"127.0.0.1:{server.Port},allowAdmin=true,connectTimeout=5000,syncTimeout=5000", log);
+            output.WriteLine(log.ToString()); // the handshake shows which admin commands the server refused
+            return connection;
         }
         catch (Exception e)
         {
