@@ -40,7 +40,7 @@ public static class Daemon
         try { File.WriteAllText(path, Environment.ProcessId + "\n"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Common.Logging.Log.Warning($"Failed to write PID file: {e.Message}");
+            Common.Logging.Log.Warning($"Failed to write PID file: {Common.Config.ConfigFile.OpenErrorReason(e)}");
         }
     }
 }

@@ -13,7 +13,7 @@ public static class ServerMain
     {
         if (args.Length >= 1 && (args[0] == "-v" || args[0] == "--version"))
         {
-            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc=libc bits=64 build=csredis");
+            Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc={RedisServer.Allocator} bits={IntPtr.Size * 8} build={RedisServer.BuildId.Value}");
             return 0;
         }
         if (args.Length == 2 && args[0] == "--check-rdb")
@@ -83,6 +83,8 @@ public static class ServerMain
         Log.File = config.LogFile;
 
         if (config.Daemonize && !Daemon.Detach(args)) return 1;
+        // A daemon always gets a pid file, /var/run/redis.pid unless one is configured (as Redis).
+        if (config.Daemonize && config.PidFile.Length == 0) config.PidFile = "/var/run/redis.pid";
 
         int pid = Environment.ProcessId;
         Log.Warning("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");

@@ -112,9 +112,16 @@ public sealed partial class RedisServer
     public bool ShutdownRequested;
     public string ShutdownReason = "";
 
+    /// <summary>CLIENT PAUSE state: until when, and whether only writes (and may-replicate commands) are held.</summary>
     public bool ClientsPaused;
     public long PauseEndMs;
     public bool PauseWritesOnly;
+    long _pauseTimer;
+    bool _resumePostponed;
+    readonly List<Client> _postponed = new();
+
+    /// <summary>Set by transactions: whether EXEC would run a write (an EXEC is then held by CLIENT PAUSE WRITE).</summary>
+    public Func<Client, bool>? MultiQueueHasWrites;
 
     /// <summary>Raised when a key is removed because its time to live passed (WATCH, notifications and replication subscribe).</summary>
     public event Action<Db, byte[]>? KeyExpired;
@@ -137,6 +144,10 @@ public sealed partial class RedisServer
         Databases = new Db[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
+        CommandFilters.Add(HoldIfPaused);
+        Config.Registry.Find("port")!.ApplyChange = () => Rebind("Unable to listen on this port");
+        Config.Registry.Find("bind")!.ApplyChange = () => Rebind("Failed to bind to specified addresses.");
+        InitDiagnostics();
         Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
         // Filter order matters: Redis refuses no-multi commands first and queues MULTI commands last.
         Transactions = new Transactions(this);
@@ -160,28 +171,85 @@ public sealed partial class RedisServer
     /// <summary>Binds every configured address; returns false (after logging as Redis does) when one fails.</summary>
     public bool Listen()
     {
-        foreach (var spec in Config.Bind)
+        var opened = OpenListeners(Config.Bind, Config.Port, out string? error, out string? failedAddress);
+        if (opened == null)
+        {
+            Log.Warning($"Warning: Could not create server TCP listening socket {failedAddress}:{Config.Port}: {error}");
+            Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
+            return false;
+        }
+        UseListeners(opened);
+        return true;
+    }
+
+    /// <summary>Opens a listening socket per address ("-addr": skipped if unavailable); null (nothing left open) on failure.</summary>
+    List<(Listener Listener, string Address)>? OpenListeners(string[] bind, int port, out string? error, out string? failedAddress)
+    {
+        var opened = new List<(Listener, string)>();
+        error = failedAddress = null;
+        foreach (var spec in bind)
         {
             bool optional = spec.StartsWith('-');
             string address = optional ? spec[1..] : spec;
             try
             {
-                int fd = Sockets.Listen(address, Config.Port, Config.TcpBacklog);
-                var listener = new Listener(this, fd);
-                _listeners.Add(listener);
-                Loop.AddFileEvent(fd, Libc.EPOLLIN, listener);
-                BoundAddresses.Add((address, Config.Port));
+                int fd = Sockets.Listen(address, port, Config.TcpBacklog);
+                opened.Add((new Listener(this, fd), address));
             }
             catch (System.Net.Sockets.SocketException e)
             {
-                if (optional && (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
-                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported)) continue;
-                Log.Warning($"Warning: Could not create server TCP listening socket {address}:{Config.Port}: {e.Message}");
-                Log.Warning($"Failed listening on port {Config.Port} (TCP), aborting.");
-                return false;
+                // Sockets.Listen reports the raw errno: 99 EADDRNOTAVAIL, 97 EAFNOSUPPORT.
+                bool unavailable = e.NativeErrorCode is 99 or 97 || e.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable
+                    or System.Net.Sockets.SocketError.AddressFamilyNotSupported;
+                if (optional && unavailable) continue;
+                foreach (var (l, _) in opened) Libc.close(l.Fd);
+                error = "bind: " + Marshal.GetPInvokeErrorMessage(e.NativeErrorCode);
+                failedAddress = address;
+                return null;
             }
         }
-        return true;
+        return opened;
+    }
+
+    void UseListeners(List<(Listener Listener, string Address)> opened)
+    {
+        foreach (var old in _listeners)
+        {
+            Loop.RemoveFileEvent(old.Fd);
+            Libc.close(old.Fd);
+        }
+        _listeners.Clear();
+        BoundAddresses.Clear();
+        foreach (var (listener, address) in opened)
+        {
+            _listeners.Add(listener);
+            Loop.AddFileEvent(listener.Fd, Libc.EPOLLIN, listener);
+            BoundAddresses.Add((address, Config.Port));
+        }
+    }
+
+
+    /// <summary>CONFIG SET port/bind: the new sockets are opened before the old ones close, so a failure changes nothing.</summary>
+    public string? Rebind(string errorText)
+    {
+        // Like Redis, the old sockets close first (the same address may be bound again), and
+        // are opened again when the new set fails.
+        var previous = BoundAddresses.ToArray();
+        UseListeners([]);
+        var opened = OpenListeners(Config.Bind, Config.Port, out _, out _);
+        if (opened != null)
+        {
+            UseListeners(opened);
+            return null;
+        }
+        var restored = new List<(Listener, string)>();
+        foreach (var (address, port) in previous)
+        {
+            try { restored.Add((new Listener(this, Sockets.Listen(address, port, Config.TcpBacklog)), address)); }
+            catch (System.Net.Sockets.SocketException) { Log.Warning($"Failed to restore listening socket {address}:{port}"); }
+        }
+        UseListeners(restored);
+        return errorText;
     }
 
     public void AcceptClient(int fd)
@@ -232,7 +300,7 @@ public sealed partial class RedisServer
         "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
         "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
         "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-        "4) Set up an authentication password for the default user. " +
+        "4) Setup a an authentication password for the default user. " +
         "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
     public void FreeClient(Client client)
@@ -263,6 +331,7 @@ public sealed partial class RedisServer
     {
         Blocking.BeforeSleep();
         OutputLimits.FreeScheduledClients();
+        if (_resumePostponed) ResumePostponed();
         // Replies are sent here, once per loop iteration, so a pipeline of commands costs one send().
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -409,7 +478,11 @@ public sealed partial class RedisServer
                         Log.Warning("You insist... exiting now.");
                         Environment.Exit(1);
                     }
-                    Log.Warning($"Received {name} scheduling shutdown...");
+                    // Redis logs this from its signal handler, hence the "signal-handler (unix time)" prefix.
+                    if (Log.Enabled(LogLevel.Warning))
+                        Log.Raw($"{Environment.ProcessId}:signal-handler ({Clock.UnixMs() / 1000}) Received {name} scheduling shutdown...\n");
+                    string mode = ctx.Signal == PosixSignal.SIGINT ? Config.ShutdownOnSigint : Config.ShutdownOnSigterm;
+                    ShutdownSave = mode switch { "save" => true, "nosave" => false, _ => null };
                     ShutdownRequested = true;
                 });
             }));
@@ -445,7 +518,7 @@ public sealed partial class RedisServer
         List<Client>? idle = null;
         foreach (var c in Clients.Values)
         {
-            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
+            if ((c.Flags & (ClientFlags.Replica | ClientFlags.Master | ClientFlags.Monitor | ClientFlags.Blocked | ClientFlags.PubSub)) != 0) continue;
             if (CachedUnixMs - c.LastInteractionMs > limitMs) (idle ??= new()).Add(c);
         }
         if (idle == null) return;
@@ -458,7 +531,8 @@ public sealed partial class RedisServer
 
     void DatabasesCron()
     {
-        if (!IsReplica) ActiveExpire.Cycle(this);
+        // Keys do not expire while clients are paused: the dataset must stay as the pause found it.
+        if (!IsReplica && !ClientsPaused) ActiveExpire.Cycle(this);
         foreach (var db in Databases)
         {
             db.Main.ShrinkIfSparse();
@@ -472,14 +546,76 @@ public sealed partial class RedisServer
         }
     }
 
-    public bool PauseBlocks(Client c) =>
-        (c.Flags & (ClientFlags.Master | ClientFlags.Replica)) == 0 && !PauseWritesOnly;
+    /// <summary>CLIENT PAUSE: the later end time and the stricter mode win over a pause in progress.</summary>
+    public void PauseClients(long endMs, bool writesOnly)
+    {
+        if (ClientsPaused)
+        {
+            PauseEndMs = Math.Max(PauseEndMs, endMs);
+            PauseWritesOnly &= writesOnly;
+        }
+        else
+        {
+            PauseEndMs = endMs;
+            PauseWritesOnly = writesOnly;
+            ClientsPaused = true;
+        }
+        if (_pauseTimer != 0) Loop.RemoveTimer(_pauseTimer);
+        _pauseTimer = Loop.AddTimer(Math.Max(0, PauseEndMs - Clock.UnixMs()), () =>
+        {
+            _pauseTimer = 0;
+            if (ClientsPaused && Clock.UnixMs() >= PauseEndMs) Unpause();
+            else if (ClientsPaused) return Math.Max(1, PauseEndMs - Clock.UnixMs());
+            return -1;
+        });
+    }
 
+    /// <summary>Ends the pause; held commands run before the loop next sleeps (not inside the current command).</summary>
     public void Unpause()
     {
         ClientsPaused = false;
-        foreach (var c in Clients.Values.ToArray())
-            if (c.QueryLength > 0 && !c.IsClosing) c.ProcessInputBuffer();
+        if (_pauseTimer != 0)
+        {
+            Loop.RemoveTimer(_pauseTimer);
+            _pauseTimer = 0;
+        }
+        _resumePostponed = true;
+    }
+
+    /// <summary>
+    /// Command filter of CLIENT PAUSE: replicas and the master link are never held; in WRITE mode
+    /// only writes and may-replicate commands are (also when sent inside MULTI, as Redis does), and an
+    /// EXEC whose queue holds a write.
+    /// A held command is copied aside and the client stops reading until the pause ends.
+    /// </summary>
+    bool HoldIfPaused(Client c, Command cmd)
+    {
+        if (!ClientsPaused || (c.Flags & (ClientFlags.Replica | ClientFlags.Master)) != 0) return true;
+        bool isExec = cmd.Name == "exec";
+        bool mayReplicate = cmd.Is(CommandFlags.Write | CommandFlags.MayReplicate)
+            || (isExec && MultiQueueHasWrites != null && MultiQueueHasWrites(c));
+        if (PauseWritesOnly && !mayReplicate) return true;
+        c.Postponed = (cmd, c.CopyArgs());
+        c.Flags |= ClientFlags.Blocked;
+        _postponed.Add(c);
+        return false;
+    }
+
+    void ResumePostponed()
+    {
+        _resumePostponed = false;
+        var held = _postponed.ToArray();
+        _postponed.Clear();
+        foreach (var c in held)
+        {
+            if (c.IsClosing || c.Postponed == null) continue;
+            var (_, args) = c.Postponed.Value;
+            c.Postponed = null;
+            c.Flags &= ~ClientFlags.Blocked;
+            c.RunCommand(args: args);
+            // Whatever the client pipelined behind the held command runs now too.
+            c.ProcessInputBuffer();
+        }
     }
 
     /// <summary>Hooks run at shutdown before the process exits (final snapshot, pid file); false aborts.</summary>

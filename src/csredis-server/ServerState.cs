@@ -40,6 +40,16 @@ public sealed partial class RedisServer
         }
     }
 
+    /// <summary>Identifies this build (INFO redis_build_id, --version): derived from the module's version id, new with every compilation.</summary>
+    public static readonly Lazy<string> BuildId = new(() =>
+    {
+        var mvid = typeof(RedisServer).Module.ModuleVersionId.ToByteArray();
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(mvid))[..15];
+    });
+
+    /// <summary>What holds our memory, in the place Redis names its malloc (INFO mem_allocator, --version).</summary>
+    public const string Allocator = "dotnet-gc";
+
     public static string NewReplId() => Common.RunId.New();
 
     /// <summary>Bytes of managed memory in use: the GC heap holds the keyspace, buffers and all our structures.</summary>

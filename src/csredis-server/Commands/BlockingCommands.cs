@@ -10,8 +10,7 @@ public static partial class BlockingCommands
 {
     public static void Register(CommandTable t)
     {
-        var clientContainer = new Command { Name = "client", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "connection", Since = "2.4.0", Categories = ["slow"] };
-        t.AttachSubcommand(clientContainer, new Command
+        t.AttachSubcommand("client", new Command
         {
             Name = "client|unblock", Arity = -3,
             Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,

@@ -18,6 +18,11 @@ public sealed class CommandTable
         SetCommands.Register(table);
         KeyCommands.Register(table);
         ServerCommands.Register(table);
+        // Containers other families attach subcommands to (CLIENT, DEBUG) come first.
+        ClientCommands.Register(table);
+        CommandCommands.Register(table);
+        DiagnosticCommands.Register(table);
+        MemoryCommands.Register(table);
         ConfigCommands.Register(table);
         InfoCommand.Register(table);
         ListCommands.Register(table);
@@ -31,6 +36,8 @@ public sealed class CommandTable
 
     public void Add(Command command)
     {
+        // Two families registering one name would silently drop one of them.
+        if (_original.ContainsKey(command.Name)) throw new InvalidOperationException($"command '{command.Name}' is registered twice");
         _byName[command.Name] = command;
         _original[command.Name] = command;
     }
@@ -39,19 +46,19 @@ public sealed class CommandTable
     /// Adds <paramref name="sub"/> to the container named like <paramref name="container"/>: the one
     /// already registered by another family, or <paramref name="container"/> itself when none is.
     /// </summary>
-    public void AttachSubcommand(Command container, Command sub)
+    /// <summary>Adds a subcommand to a container another family registered (CLIENT UNBLOCK, DEBUG DIGEST...).</summary>
+    public void AttachSubcommand(string container, Command sub)
     {
-        var existing = _original.GetValueOrDefault(container.Name);
-        if (existing == null)
-        {
-            Add(container);
-            existing = container;
-        }
+        var existing = _original.GetValueOrDefault(container)
+            ?? throw new InvalidOperationException($"'{container}' must be registered before '{sub.Name}' is attached to it");
         existing.AddSubcommand(sub);
     }
 
     public IEnumerable<Command> All => _original.Values;
     public int Count => _original.Count;
+    /// <summary>The commands clients can call now (renamed ones once, disabled ones not): what COMMAND and INFO list.</summary>
+    public IEnumerable<Command> Callable => _byName.Values.Distinct();
+    public int CallableCount => _byName.Count;
 
     public Command? Find(ReadOnlySpan<byte> name)
     {

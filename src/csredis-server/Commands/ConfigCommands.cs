@@ -19,7 +19,7 @@ public static class ConfigCommands
         var admin = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
         t.Add(new Command { Name = "config", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "server", Categories = ["slow"], Since = "2.0.0" }.WithSubcommands(
             new Command { Name = "config|get", Arity = -3, Flags = admin, Handler = Get, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
-            new Command { Name = "config|set", Arity = -4, Flags = admin | CommandFlags.MayReplicate, Handler = Set, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
+            new Command { Name = "config|set", Arity = -4, Flags = admin, Handler = Set, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
             new Command { Name = "config|resetstat", Arity = 2, Flags = admin, Handler = ResetStat, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.0.0" },
             new Command { Name = "config|rewrite", Arity = 2, Flags = admin, Handler = Rewrite, Group = "server", Categories = ["admin", "slow", "dangerous"], Since = "2.8.0" },
             new Command { Name = "config|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = Help, Group = "server", Categories = ["slow"], Since = "5.0.0" }));
@@ -107,6 +107,16 @@ public static class ConfigCommands
             if (error == null) continue;
             // All or nothing, as in Redis 7: restore what was already applied.
             for (int k = 0; k < i; k++) changes[k].Entry.Set(SplitValue(changes[k].Entry, changes[k].OldValue));
+            c.Error($"ERR CONFIG SET failed (possibly related to argument '{givenName}') - {error}");
+            return;
+        }
+        foreach (var (entry, _, _, givenName) in changes)
+        {
+            string? error = entry.ApplyChange?.Invoke();
+            if (error == null) continue;
+            // Roll back every value, then let each effect follow its old value again.
+            foreach (var change in changes) change.Entry.Set(SplitValue(change.Entry, change.OldValue));
+            foreach (var change in changes) change.Entry.ApplyChange?.Invoke();
             c.Error($"ERR CONFIG SET failed (possibly related to argument '{givenName}') - {error}");
             return;
         }

@@ -10,10 +10,10 @@ public static class ConnectionCommands
 
     public static void Register(CommandTable t)
     {
-        t.Add(new Command { Name = "ping", Arity = -1, Flags = Conn | CommandFlags.Sentinel, Handler = Ping, Group = "connection", Categories = ["fast", "connection"] });
+        t.Add(new Command { Name = "ping", Arity = -1, Flags = CommandFlags.Fast | CommandFlags.Sentinel, Handler = Ping, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "echo", Arity = 2, Flags = Conn, Handler = Echo, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "select", Arity = 2, Flags = Conn, Handler = Select, Group = "connection", Categories = ["fast", "connection"] });
-        t.Add(new Command { Name = "quit", Arity = -1, Flags = Conn | CommandFlags.NoAuth | CommandFlags.AllowBusy, Handler = Quit, Group = "connection", Categories = ["fast", "connection"] });
+        t.Add(new Command { Name = "quit", Arity = -1, Flags = Conn | CommandFlags.NoScript | CommandFlags.NoAuth | CommandFlags.AllowBusy, Handler = Quit, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "auth", Arity = -2, Flags = Conn | CommandFlags.NoAuth | CommandFlags.NoScript | CommandFlags.AllowBusy, Handler = Auth, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "hello", Arity = -1, Flags = Conn | CommandFlags.NoAuth | CommandFlags.NoScript | CommandFlags.AllowBusy, Handler = Hello, Group = "connection", Categories = ["fast", "connection"] });
         t.Add(new Command { Name = "reset", Arity = 1, Flags = Conn | CommandFlags.NoAuth | CommandFlags.NoScript | CommandFlags.AllowBusy, Handler = Reset, Group = "connection", Categories = ["fast", "connection"] });

@@ -35,8 +35,7 @@ public static class InfoCommand
         }
         string text = Generate(c.Server, wanted);
         var bytes = Encoding.UTF8.GetBytes(text);
-        if (c.Protocol == 3) c.Reply.Verbatim(bytes, "txt"u8);
-        else c.Reply.Bulk(bytes);
+        c.Reply.Verbatim(bytes, "txt"u8);
     }
 
     public static string Generate(RedisServer server, ICollection<string> sections)
@@ -76,7 +75,7 @@ public static class InfoCommand
         info.Field("redis_version", RedisServer.RedisVersion);
         info.Field("redis_git_sha1", "00000000");
         info.Field("redis_git_dirty", 0);
-        info.Field("redis_build_id", BuildId.Value);
+        info.Field("redis_build_id", RedisServer.BuildId.Value);
         info.Field("redis_mode", s.Sentinel != null ? "sentinel" : "standalone");
         info.Field("os", $"{system} {release} {machine}");
         info.Field("arch_bits", IntPtr.Size * 8);
@@ -100,12 +99,6 @@ public static class InfoCommand
         info.Field("io_threads_active", 0);
     }
 
-    /// <summary>Identifies this build: derived from the module's version id, which changes with every compilation.</summary>
-    static readonly Lazy<string> BuildId = new(() =>
-    {
-        var mvid = typeof(InfoCommand).Module.ModuleVersionId.ToByteArray();
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(mvid))[..15];
-    });
 
     static void Clients(RedisServer s, InfoWriter info)
     {
@@ -215,7 +208,7 @@ public static class InfoCommand
         info.Field("mem_clients_normal", clientsNormal);
         info.Field("mem_cluster_links", 0);
         info.Field("mem_aof_buffer", s.Counter("mem_aof_buffer"));
-        info.Field("mem_allocator", "dotnet-gc");
+        info.Field("mem_allocator", RedisServer.Allocator);
         info.Field("active_defrag_running", 0);
         info.Field("lazyfree_pending_objects", s.Counter("lazyfree_pending_objects"));
         info.Field("lazyfreed_objects", s.Counter("lazyfreed_objects"));
@@ -363,7 +356,7 @@ public static class InfoCommand
 
     static IEnumerable<Command> CommandsWithSubcommands(RedisServer s)
     {
-        foreach (var cmd in s.Commands.All)
+        foreach (var cmd in s.Commands.Callable)
         {
             yield return cmd;
             if (cmd.Subcommands != null) foreach (var sub in cmd.Subcommands.Values) yield return sub;

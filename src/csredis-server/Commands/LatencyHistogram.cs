@@ -49,6 +49,28 @@ public sealed class LatencyHistogram
         return HighestEquivalent(_counts.Length - 1) / 1000.0;
     }
 
+    /// <summary>
+    /// LATENCY HISTOGRAM's buckets: powers of two from 1024 ns, each reported (as whole microseconds
+    /// of its highest value) with the cumulative count, only where the count grew.
+    /// </summary>
+    public List<(long Microseconds, long CumulativeCount)> PowerOfTwoBuckets()
+    {
+        var buckets = new List<(long, long)>();
+        if (_counts == null) return buckets;
+        long cumulative = 0;
+        int index = 0;
+        for (int k = 0; k < 53 && cumulative < Count; k++)
+        {
+            int upper = IndexOf(1024L << k);
+            long added = 0;
+            for (; index <= upper && index < _counts.Length; index++) added += _counts[index];
+            if (added == 0) continue;
+            cumulative += added;
+            buckets.Add((HighestEquivalent(upper) / 1000, cumulative));
+        }
+        return buckets;
+    }
+
     public void Reset()
     {
         _counts = null;

@@ -17,15 +17,11 @@ public static class PersistenceCommands
         t.Add(new Command { Name = "bgsave", Arity = -1, Flags = adminFlags, Handler = BgSave, Group = "server", Since = "1.0.0", Categories = ["admin", "slow", "dangerous"] });
         t.Add(new Command { Name = "lastsave", Arity = 1, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Handler = LastSave, Group = "server", Categories = ["admin", "fast", "dangerous"] });
         t.Add(new Command { Name = "dump", Arity = 2, Flags = CommandFlags.ReadOnly, Handler = Dump, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "2.6.0", Categories = ["keyspace", "read", "slow"] });
-        // Until the DEBUG command (branch server-cmds) lands, a container with the persistence subcommands.
-        if (t.FindOriginal("debug") == null)
-        {
-            var debugFlags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Protected;
-            t.Add(new Command { Name = "debug", Arity = -2, Flags = debugFlags, Handler = _ => { }, Group = "server", Categories = ["admin", "slow", "dangerous"] }.WithSubcommands(
-                new Command { Name = "debug|digest", Arity = 2, Flags = debugFlags, Handler = DebugDigest, Group = "server", Categories = ["admin", "slow", "dangerous"] },
-                new Command { Name = "debug|digest-value", Arity = -2, Flags = debugFlags, Handler = DebugDigestValue, Group = "server", Categories = ["admin", "slow", "dangerous"] },
-                new Command { Name = "debug|reload", Arity = -2, Flags = debugFlags, Handler = DebugReload, Group = "server", Categories = ["admin", "slow", "dangerous"] }));
-        }
+        // The persistence subcommands of DEBUG join the container DiagnosticCommands registers.
+        var debugFlags = t.FindOriginal("debug")?.Flags ?? CommandFlags.Admin;
+        t.AttachSubcommand("debug", new Command { Name = "debug|digest", Arity = 2, Flags = debugFlags, Handler = DebugDigest, Group = "server", Categories = ["admin", "slow", "dangerous"] });
+        t.AttachSubcommand("debug", new Command { Name = "debug|digest-value", Arity = -2, Flags = debugFlags, Handler = DebugDigestValue, Group = "server", Categories = ["admin", "slow", "dangerous"] });
+        t.AttachSubcommand("debug", new Command { Name = "debug|reload", Arity = -2, Flags = debugFlags, Handler = DebugReload, Group = "server", Categories = ["admin", "slow", "dangerous"] });
         t.Add(new Command { Name = "restore", Arity = -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Handler = Restore, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "2.6.0", Categories = ["keyspace", "write", "slow", "dangerous"] });
     }
 

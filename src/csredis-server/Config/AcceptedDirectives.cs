@@ -125,8 +125,6 @@ public sealed class AcceptedDirectives
         Text("server_cpulist", "", immutable: true);
         Int("set-max-intset-entries", 512, 0, long.MaxValue);
         Bool("set-proc-title", true, immutable: true);
-        Enum("shutdown-on-sigint", "default", ["default", "save", "nosave", "now", "force"]);
-        Enum("shutdown-on-sigterm", "default", ["default", "save", "nosave", "now", "force"]);
         Int("shutdown-timeout", 10, 0, int.MaxValue);
         Int("socket-mark-id", 0, 0, uint.MaxValue, immutable: true);
         Bool("stop-writes-on-bgsave-error", true);

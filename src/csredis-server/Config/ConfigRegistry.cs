@@ -34,6 +34,12 @@ public sealed class ConfigEntry
 
     public bool IsDefault => Get() == DefaultValue;
 
+    /// <summary>
+    /// Run by CONFIG SET after every value of the command is set: makes the change take effect
+    /// (rebinding sockets...). An error text makes CONFIG SET restore all old values.
+    /// </summary>
+    public Func<string?>? ApplyChange { get; set; }
+
     public IReadOnlyList<string> LinesForRewrite() => RewriteLines?.Invoke(Get()) ?? [Get()];
 
     /// <summary>The lines the default value would be written as: a line among them is written only if already in the file.</summary>
@@ -49,15 +55,11 @@ public sealed class ConfigRegistry
 
     public void Add(ConfigEntry entry)
     {
-        // A feature's real entry always wins over an accepted-only placeholder, whichever registers first.
+        // A directive a feature implements wins over its accepted-only placeholder, whichever registers first.
         if (_entries.TryGetValue(entry.Name, out var existing))
         {
             if (entry.Accepted && !existing.Accepted) return;
-            if (existing.Accepted && !entry.Accepted)
-            {
-                _ordered.Remove(existing);
-                foreach (var alias in existing.Aliases) _entries.Remove(alias);
-            }
+            Remove(existing.Name);
         }
         entry.DefaultValue = entry.Get();
         _entries[entry.Name] = entry;
@@ -117,7 +119,8 @@ public sealed class ConfigRegistry
             // Memory values are unsigned in Redis: a negative number is not a memory value.
             if (value < 0) return "argument must be a memory value";
         }
-        else if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
+        // Redis's string2ll: no '+', no leading zeros, no "-0", no spaces.
+        else if (!Common.Text.NumberParsing.TryParseInt64(System.Text.Encoding.UTF8.GetBytes(text), out value))
             return "argument couldn't be parsed into an integer";
         if (value < min || value > max) return $"argument must be between {min} and {max} inclusive";
         return null;
@@ -167,7 +170,8 @@ public sealed class ConfigRegistry
                 break;
             }
         }
-        if (digits.Length == 0 || !long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)) return false;
+        // Unsigned digits only, as strtoull after Redis's own sign check.
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
         try { bytes = checked(n * multiplier); }
         catch (OverflowException) { return false; }
         return true;

@@ -38,6 +38,8 @@ public sealed class ServerConfig
     public long LatencyMonitorThreshold;
     public bool LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
     public bool LatencyTracking = true;
+    /// <summary>What SIGINT / SIGTERM do at shutdown: "default" (as the save points say), "save", "nosave", "now", "force".</summary>
+    public string ShutdownOnSigint = "default", ShutdownOnSigterm = "default";
     public string LatencyTrackingPercentiles = "50 99 99.9";
     public long HashMaxListpackEntries = 512, HashMaxListpackValue = 64;
     public int ListMaxListpackSize = -2;
@@ -64,10 +66,10 @@ public sealed class ServerConfig
     public ServerConfig()
     {
         var r = Registry;
-        r.Integer("port", 0, 65535, () => Port, v => Port = (int)v, immutable: true);
+        r.Integer("port", 0, 65535, () => Port, v => Port = (int)v);
         r.Add(new ConfigEntry
         {
-            Name = "bind", MultiArg = true, Immutable = true, Get = () => string.Join(' ', Bind),
+            Name = "bind", MultiArg = true, Get = () => string.Join(' ', Bind),
             AlwaysRewrite = false,
             Set = args => { Bind = args; return null; },
         });
@@ -193,6 +195,9 @@ public sealed class ServerConfig
         // Redis keeps an empty logfile line (log to stdout) where other empty strings mean "unset".
         r.Find("logfile")!.EmptyIsAbsent = false;
         r.Bool("latency-tracking", () => LatencyTracking, v => LatencyTracking = v);
+        string[] shutdownModes = ["default", "save", "nosave", "now", "force"];
+        r.Enum("shutdown-on-sigint", shutdownModes, () => ShutdownOnSigint, v => ShutdownOnSigint = v);
+        r.Enum("shutdown-on-sigterm", shutdownModes, () => ShutdownOnSigterm, v => ShutdownOnSigterm = v);
         r.Add(new ConfigEntry
         {
             Name = "latency-tracking-info-percentiles", MultiArg = true, Get = () => LatencyTrackingPercentiles,
@@ -269,6 +274,7 @@ public sealed class ServerConfig
     /// <summary>Applies configuration lines; throws ConfigException with Redis's reason on the first bad line.</summary>
     public void Apply(IEnumerable<ConfigLine> lines)
     {
+        bool savePointsSeen = false;
         foreach (var line in lines)
         {
             string name = line.Name;
@@ -279,6 +285,10 @@ public sealed class ServerConfig
                 SentinelLines.Add(line);
                 continue;
             }
+            // Save points accumulate over "save" lines; the first replaces the defaults, save "" clears.
+            if (name == "save" && savePointsSeen && !(args.Length == 1 && args[0].Length == 0) && Save.Length > 0)
+                args = [.. Save.Split(' '), .. args];
+            if (name == "save") savePointsSeen = true;
             if (name == "rename-command")
             {
                 if (args.Length != 2) throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");

@@ -50,7 +50,6 @@ public sealed unsafe partial class Client : IFileEventHandler
     {
         while (!IsClosing && (Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply)) == 0)
         {
-            if (Server.ClientsPaused && Server.PauseBlocks(this)) break;
             var status = Parser.Parse(QueryBuffer, QueryLength, Authenticated, Server.Config.ProtoMaxBulkLen);
             if (status == ParseStatus.Incomplete) break;
             if (status == ParseStatus.Error)
@@ -61,7 +60,7 @@ public sealed unsafe partial class Client : IFileEventHandler
                 break;
             }
             if (Parser.ArgCount == 0) continue;
-            Server.ProcessCommand(this);
+            RunCommand();
         }
         CompactQueryBuffer();
         if (Reply.HasPending) Server.QueueWrite(this);
@@ -107,7 +106,11 @@ public sealed unsafe partial class Client : IFileEventHandler
     /// <summary>Sends what the socket accepts; false when the client was closed on error.</summary>
     public bool WriteToSocket()
     {
-        if (Reply.HasPending) Server.Stats.WritesProcessed++;
+        if (Reply.HasPending)
+        {
+            Server.Stats.WritesProcessed++;
+            if (Reply.PendingBytes > ReplyBufferPeak) ReplyBufferPeak = Reply.PendingBytes;
+        }
         while (Reply.HasPending)
         {
             var pending = Reply.Pending;
