@@ -47,6 +47,7 @@ public sealed class Blocking
             MarkAllReady(server.Databases[b]);
         };
         server.ClientClosing += c => { if (c.BlockedOn != null) Unblock(c); };
+        server.InfoCounters["clients_in_timeout_table"] = () => _timeouts.Count;
     }
 
     public int BlockedClients => _blockedClients;
@@ -61,22 +62,19 @@ public sealed class Blocking
     public static bool TryParseTimeout(Client c, ReadOnlySpan<byte> arg, out long timeoutAtMs)
     {
         timeoutAtMs = 0;
-        Span<char> chars = stackalloc char[Math.Min(arg.Length, 128)];
-        if (arg.Length == 0 || arg.Length > 128 || arg[0] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\v' or (byte)'\f')
+        // Redis reads the timeout as a C long double (string2ld), then converts milliseconds with ceill.
+        if (!Common.Text.LongDouble.TryParse(arg, out var parsed))
         {
             c.Error("ERR timeout is not a float or out of range"u8);
             return false;
         }
-        for (int i = 0; i < arg.Length; i++) chars[i] = (char)arg[i];
-        if (!double.TryParse(chars, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds)
-            || double.IsNaN(seconds))
-        {
-            c.Error("ERR timeout is not a float or out of range"u8);
-            return false;
-        }
+        double seconds = parsed.IsInfinity ? double.PositiveInfinity : Math.ScaleB((double)parsed.Significand, parsed.Exponent);
+        if (parsed.Negative) seconds = -seconds;
         double ms = Math.Ceiling(seconds * 1000.0);
-        // C's conversion of an out-of-range long double gives LLONG_MIN: Redis then calls it negative.
-        if (ms < 0 || ms >= 9.2233720368547758e18)
+        // A positive value too small for a double still rounds up to one millisecond.
+        if (ms == 0 && !parsed.Negative && !parsed.IsZero) ms = 1;
+        // C's conversion of an out-of-range value (infinity too) gives LLONG_MIN: Redis then calls it negative.
+        if (ms < 0 || ms >= 9.2233720368547758e18 || double.IsNaN(ms))
         {
             c.Error("ERR timeout is negative"u8);
             return false;

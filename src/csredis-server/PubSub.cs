@@ -37,6 +37,9 @@ public sealed class PubSub
         server.CommandFilters.Add(SubscribedContextFilter);
         server.ClientClosing += UnsubscribeAllSilently;
         server.ClientResetting += UnsubscribeAllSilently;
+        server.InfoCounters["pubsub_channels"] = () => _channels.Count;
+        server.InfoCounters["pubsub_patterns"] = () => _patterns.Count;
+        server.InfoCounters["pubsubshard_channels"] = () => _shardChannels.Count;
     }
 
     public int PatternCount => _patterns.Count;

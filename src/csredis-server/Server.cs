@@ -379,6 +379,7 @@ public sealed partial class RedisServer
         foreach (var filter in CommandFilters)
             if (!filter(c, cmd)) return;
         Call(c, cmd);
+        if (c.Reply.PendingBytes > Common.Resp.ReplyBuffer.InitialSize) OutputLimits.Check(c);
         // Keys made ready by this command (a push, a move) serve blocked clients now, in this turn.
         Blocking.HandleReadyKeys();
     }

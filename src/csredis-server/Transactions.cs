@@ -33,13 +33,15 @@ public sealed class Transactions
         server.KeyExpired += (db, key) => TouchKey(db, key);
         server.Flushed += (_, dbId) =>
         {
-            if (dbId >= 0) TouchAllInDb(server.Databases[dbId], null);
-            else foreach (var db in server.Databases) TouchAllInDb(db, null);
+            if (dbId >= 0) TouchAllInDb(server.Databases[dbId], server.Databases[dbId], null);
+            else foreach (var db in server.Databases) TouchAllInDb(db, db, null);
         };
+        // Raised after the swap: what database a held is now in b, and a holds what b had.
         server.DatabasesSwapped += (_, a, b) =>
         {
-            TouchAllInDb(server.Databases[a], server.Databases[b]);
-            TouchAllInDb(server.Databases[b], server.Databases[a]);
+            if (a == b) return;
+            TouchAllInDb(server.Databases[a], server.Databases[b], server.Databases[a]);
+            TouchAllInDb(server.Databases[b], server.Databases[a], server.Databases[b]);
         };
         server.ClientClosing += UnwatchAll;
         server.ClientResetting += c =>
@@ -155,11 +157,14 @@ public sealed class Transactions
         foreach (var c in dirty) MarkDirty(c);
     }
 
-    /// <summary>FLUSHDB/FLUSHALL (replacedWith null) or SWAPDB: raised before the contents change.</summary>
-    void TouchAllInDb(Db emptied, Db? replacedWith)
+    /// <summary>
+    /// Keys watched in <paramref name="watched"/> lost the contents now found in <paramref name="emptied"/>
+    /// and got those of <paramref name="replacedWith"/> (null for a flush, signalled before it happens).
+    /// </summary>
+    void TouchAllInDb(Db watched, Db emptied, Db? replacedWith)
     {
         if (_watchedKeyCount == 0) return;
-        var table = _watchers[emptied.Id];
+        var table = _watchers[watched.Id];
         if (table.Count == 0) return;
         List<Client>? dirty = null;
         foreach (var (key, clients) in table)
@@ -169,7 +174,7 @@ public sealed class Transactions
             if (!existsInEmptied && !existsInReplacement) continue;
             foreach (var c in clients)
             {
-                var wk = Find(c, emptied, key);
+                var wk = Find(c, watched, key);
                 if (wk == null) continue;
                 if (wk.Expired)
                 {

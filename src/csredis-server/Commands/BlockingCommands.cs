@@ -16,11 +16,9 @@ public static partial class BlockingCommands
             Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
             Handler = ClientUnblock, Group = "connection", Since = "5.0.0", Categories = ["admin", "slow", "dangerous", "connection"],
         });
-        RegisterTypedCommands(t);
+        RegisterListCommands(t);
+        RegisterSortedSetCommands(t);
     }
-
-    /// <summary>Filled in by the list/sorted-set blocking commands once those types exist.</summary>
-    static partial void RegisterTypedCommands(CommandTable t);
 
     static void ClientUnblock(Client c)
     {

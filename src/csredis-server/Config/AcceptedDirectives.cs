@@ -235,12 +235,6 @@ public sealed class AcceptedDirectives
             if (!ConfigRegistry.TryParseMemory(text, out long bytes) || bytes < 0) return (null, "argument must be a memory or percent value");
             return (bytes.ToString(CultureInfo.InvariantCulture), null);
         }, rewrite: v => [v.EndsWith('%') ? v : ConfigRegistry.FormatMemory(long.Parse(v, CultureInfo.InvariantCulture))]);
-        Special("notify-keyspace-events", "", args =>
-        {
-            if (args.Length != 1) return (null, "wrong number of arguments");
-            string? flags = NormalizeKeyspaceEvents(args[0]);
-            return flags == null ? (null, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.") : (flags, null);
-        }, rewrite: v => [Common.Config.ConfigRewriter.Quote(v)]);
         Special("oom-score-adj-values", "0 200 800", args =>
         {
             var words = string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -257,26 +251,5 @@ public sealed class AcceptedDirectives
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             { return (null, "argument couldn't be parsed as an octal number"); }
         }, immutable: true, rewrite: v => [Convert.ToString(long.Parse(v, CultureInfo.InvariantCulture), 8)]);
-    }
-
-    /// <summary>Parses keyspace event classes and renders them in Redis's canonical order; null for a bad character.</summary>
-    public static string? NormalizeKeyspaceEvents(string classes)
-    {
-        const string typeClasses = "g$lshzxetdn";
-        var seen = new HashSet<char>();
-        foreach (char ch in classes)
-        {
-            if (ch == 'A') { foreach (var t in typeClasses) seen.Add(t); continue; }
-            if (!"g$lshzxeKEtmdn".Contains(ch)) return null;
-            seen.Add(ch);
-        }
-        var sb = new StringBuilder();
-        bool all = typeClasses.All(seen.Contains);
-        if (all) sb.Append('A');
-        else foreach (var t in typeClasses) if (seen.Contains(t)) sb.Append(t);
-        if (seen.Contains('m')) sb.Append('m');
-        if (seen.Contains('K')) sb.Append('K');
-        if (seen.Contains('E')) sb.Append('E');
-        return sb.ToString();
     }
 }

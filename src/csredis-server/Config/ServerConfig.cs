@@ -165,12 +165,13 @@ public sealed class ServerConfig
         {
             Name = "client-output-buffer-limit", MultiArg = true,
             Get = () => Networking.OutputBufferLimits.Format(ClientOutputBufferLimits),
+            Set = args => Networking.OutputBufferLimits.Parse(string.Join(' ', args).Split(' ', StringSplitOptions.RemoveEmptyEntries), ClientOutputBufferLimits),
             RewriteLines = Networking.OutputBufferLimits.RewriteLines,
-            Set = args => Networking.OutputBufferLimits.Parse(args, ClientOutputBufferLimits),
         });
         r.Add(new ConfigEntry
         {
             Name = "notify-keyspace-events",
+            RewriteLines = v => [Common.Config.ConfigRewriter.Quote(v)],
             Get = () => KeyspaceEvents.Format(NotifyKeyspaceEvents),
             Set = args =>
             {

@@ -13,10 +13,21 @@ public enum ClientType { Normal, Master, Replica, PubSub }
 
 public sealed partial class Client
 {
-    public int SubscribedChannels, SubscribedPatterns, SubscribedShardChannels;
+    // Read from the features' own state (PubSub.cs, Transactions.cs) so there is one source of truth.
+    public int SubscribedChannels => Subscriptions?.Channels.Count ?? 0;
+    public int SubscribedPatterns => Subscriptions?.Patterns.Count ?? 0;
+    public int SubscribedShardChannels => Subscriptions?.ShardChannels.Count ?? 0;
     /// <summary>Commands queued by MULTI, or -1 outside a transaction; the queue's bytes.</summary>
-    public int MultiQueued = -1;
-    public long MultiMemory;
+    public int MultiQueued => MultiQueue?.Count ?? -1;
+    public long MultiMemory
+    {
+        get
+        {
+            long bytes = 0;
+            if (MultiQueue != null) foreach (var (_, args) in MultiQueue) foreach (var a in args) bytes += a.Length;
+            return bytes;
+        }
+    }
     /// <summary>Client id tracking invalidations are redirected to (-1: none).</summary>
     public long TrackingRedirect = -1;
     public int ReplyBufferPeak;

@@ -53,9 +53,10 @@ public sealed class OutputBufferLimits
         }
         else c.SoftLimitReachedMs = 0;
         if (!hard && !soft) return;
+        string info = c.InfoLine(); // described as it was before being scheduled (no 'A' flag), as Redis logs it
         c.Flags |= ClientFlags.CloseAsap;
         _scheduled.Add(c);
-        Log.Warning($"Client {c.Describe()} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        Log.Warning($"Client {info} scheduled to be closed ASAP for overcoming of output buffer limits.");
     }
 
     public void FreeScheduledClients()
@@ -98,16 +99,15 @@ public sealed class OutputBufferLimits
         return null;
     }
 
-    /// <summary>CONFIG REWRITE form: one line per class, the replica class named "replica", sizes with units (1mb).</summary>
+    /// <summary>CONFIG REWRITE writes one line per class, naming the replica class "replica" and sizes with units.</summary>
     public static IReadOnlyList<string> RewriteLines(string value)
     {
-        var w = value.Split(' ');
-        var lines = new List<string>();
-        for (int i = 0; i + 3 < w.Length; i += 4)
-        {
-            string cls = w[i] == "slave" ? "replica" : w[i];
-            lines.Add($"{cls} {Config.ConfigRegistry.FormatMemory(long.Parse(w[i + 1]))} {Config.ConfigRegistry.FormatMemory(long.Parse(w[i + 2]))} {w[i + 3]}");
-        }
+        OutputBufferLimit[] limits = [new(), new(), new()];
+        Parse(value.Split(' ', StringSplitOptions.RemoveEmptyEntries), limits);
+        string[] names = ["normal", "replica", "pubsub"];
+        var lines = new string[limits.Length];
+        for (int i = 0; i < limits.Length; i++)
+            lines[i] = $"{names[i]} {Config.ConfigRegistry.FormatMemory(limits[i].HardBytes)} {Config.ConfigRegistry.FormatMemory(limits[i].SoftBytes)} {limits[i].SoftSeconds}";
         return lines;
     }
 

@@ -122,4 +122,29 @@ public sealed class PubSubMultiClientTests
         AssertSame(run);
         Assert.Contains("slow closed: True", run.Csredis);
     }
+
+    [Fact]
+    public void SubscriberAboveTheSoftLimitForLongerThanItsSecondsIsDisconnected()
+    {
+        var run = Run((server, log) =>
+        {
+            using var publisher = server.Connect();
+            using var slow = server.Connect();
+            log.Add(publisher.Call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 512kb 1"));
+            log.Add(slow.Call("SUBSCRIBE", "feed"));
+            var payload = new string('m', 64 * 1024);
+            // Fill the socket buffers and pass the soft limit, then keep publishing for about three seconds.
+            string lastCount = "";
+            for (int i = 0; i < 300 && lastCount != ":0\\r\\n"; i++)
+            {
+                lastCount = publisher.Call("PUBLISH", "feed", payload);
+                if (i >= 100) Thread.Sleep(20);
+            }
+            log.Add("last publish reached: " + lastCount);
+            log.Add("slow closed: " + ClosedByServer(slow, 10000));
+            log.Add(publisher.Call("PUBSUB", "NUMSUB", "feed"));
+        });
+        AssertSame(run);
+        Assert.Contains("slow closed: True", run.Csredis);
+    }
 }

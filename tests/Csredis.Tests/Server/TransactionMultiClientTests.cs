@@ -58,6 +58,27 @@ public sealed class TransactionMultiClientTests
     }));
 
     [Fact]
+    public void WatchIsInvalidatedBySwapdbWhenTheKeyChanges() => AssertSame(Run((server, log) =>
+    {
+        using var a = server.Connect();
+        using var b = server.Connect();
+        log.Add(a.Call("SET", "k", "db0"));
+        log.Add(b.Call("SELECT", "1"));
+        // The other database has no k: swapping it in removes the watched key.
+        WatchRound(a, b, log, "k", ["SWAPDB", "0", "1"]);
+        // Neither side has the key: nothing changes.
+        WatchRound(a, b, log, "absent", ["SWAPDB", "0", "1"]);
+        // Swapping a database with itself changes nothing.
+        WatchRound(a, b, log, "k", ["SWAPDB", "1", "1"]);
+        log.Add(b.Call("SET", "k", "db1"));
+        WatchRound(a, b, log, "k", ["SWAPDB", "1", "0"]);
+        // A key watched in another database than the swapped ones is unaffected.
+        log.Add(a.Call("SELECT", "2"));
+        log.Add(a.Call("SET", "k", "db2"));
+        WatchRound(a, b, log, "k", ["SWAPDB", "0", "1"]);
+    }));
+
+    [Fact]
     public void WatchedKeyExpiringAbortsExec() => AssertSame(Run((server, log) =>
     {
         using var a = server.Connect();
