@@ -150,7 +150,7 @@ public sealed class CliSession(CliOptions options)
             if (replicaStream)
             {
                 WriteStdout("Entering replica output mode...  (press Ctrl-C to quit)\n"u8);
-                //TODO ReplicaMode.StreamFromOpenConnection(this, sendSync: false);
+                ReplicaMode.StreamFromOpenConnection(this, sendSync: false);
                 return false;
             }
 

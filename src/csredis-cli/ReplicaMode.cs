@@ -1,0 +1,162 @@
+// The two modes that speak the replication protocol: --rdb fetches a snapshot (SYNC, then the payload
+// either with a $length header or delimited by a 40-byte EOF marker) into a file or stdout, and
+// --replica discards the snapshot and then prints every command the master propagates, in CSV form.
+using System.Buffers;
+using System.Text;
+using Csredis.Common.Client;
+
+namespace Csredis.Cli;
+
+public static class ReplicaMode
+{
+    private const int EofMarkerLength = 40;
+
+    public static int FetchRdb(CliSession session)
+    {
+        var options = session.Options;
+        var connection = session.Connection!;
+        SendReplconf(connection, "capa", "eof");
+        SendReplconf(connection, "rdb-only", "1");
+        if (options.FunctionsRdbOnly) SendReplconf(connection, "rdb-filter-only", "functions");
+        var (length, eofMarker) = StartSync(connection);
+        string file = options.RdbFile!;
+        Console.Error.Write(eofMarker is null
+            ? $"SYNC sent to master, writing {length} bytes to '{file}'\n"
+            : $"SYNC sent to master, writing bytes of bulk transfer until EOF marker to '{file}'\n");
+        Stream output;
+        try
+        {
+            output = file == "-" ? Console.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.Write($"Error opening '{file}': {DescribeFileError(e)}\n");
+            return 1;
+        }
+        long written = CopyPayload(connection, length, eofMarker, output);
+        output.Flush();
+        if (output is FileStream fileStream) fileStream.Flush(flushToDisk: true);
+        if (file != "-") output.Dispose();
+        Console.Error.Write(eofMarker is null ? "Transfer finished with success.\n" : $"Transfer finished with success after {written} bytes\n");
+        return 0;
+    }
+
+    public static int Run(CliSession session)
+    {
+        var connection = session.Connection!;
+        SendReplconf(connection, "capa", "eof");
+        SendReplconf(connection, "rdb-filter-only", "");
+        StreamFromOpenConnection(session, sendSync: true);
+        return 1;
+    }
+
+    /// <summary>After SYNC: skip the snapshot, acknowledge, then print propagated commands until the link drops.</summary>
+    public static void StreamFromOpenConnection(CliSession session, bool sendSync)
+    {
+        var connection = session.Connection!;
+        var (length, eofMarker) = StartSync(connection, sendSync);
+        Console.Error.Write(eofMarker is null
+            ? $"SYNC with master, discarding {length} bytes of bulk transfer...\n"
+            : "SYNC with master, discarding bytes of bulk transfer until EOF marker...\n");
+        long skipped = CopyPayload(connection, length, eofMarker, Stream.Null);
+        Console.Error.Write(eofMarker is null
+            ? "SYNC done. Logging commands from master.\n"
+            : $"SYNC done after {skipped} bytes. Logging commands from master.\n");
+        Console.Error.Write("sending REPLCONF ACK 0\n");
+        connection.Send("REPLCONF", "ACK", "0");
+        var line = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            RespValue command;
+            try { command = connection.ReadReply(); }
+            catch (RedisConnectionException e)
+            {
+                Program.PrintContextError(e.Message);
+                return;
+            }
+            line.ResetWrittenCount();
+            ReplyFormatter.Csv(command, line);
+            line.Write("\n"u8);
+            session.WriteStdout(line.WrittenSpan);
+        }
+    }
+
+    private static void SendReplconf(RedisBlockingConnection connection, string option, string value)
+    {
+        Console.Error.Write($"sending REPLCONF {option} {value}\n");
+        var reply = connection.Execute("REPLCONF", option, value);
+        if (reply.IsError) Console.Error.Write($"REPLCONF {option} error: {reply.AsText()}\n");
+    }
+
+    /// <summary>Sends SYNC and reads the payload header, skipping the newlines a master sends while it prepares.</summary>
+    private static (long Length, byte[]? EofMarker) StartSync(RedisBlockingConnection connection, bool send = true)
+    {
+        if (send) connection.SendRaw("SYNC\r\n"u8);
+        while (true)
+        {
+            byte[] header;
+            try { header = connection.ReadLine(); }
+            catch (RedisConnectionException e)
+            {
+                Console.Error.Write($"Error reading RDB preamble: {e.Message}\n");
+                Environment.Exit(1);
+                throw;
+            }
+            if (header.Length == 0) continue;
+            if (header[0] == '-')
+            {
+                Console.Error.Write($"SYNC with master failed: {Encoding.UTF8.GetString(header.AsSpan(1))}\n");
+                Environment.Exit(1);
+            }
+            if (header[0] != '$') continue;
+            var text = Encoding.ASCII.GetString(header.AsSpan(1));
+            if (text.StartsWith("EOF:", StringComparison.Ordinal) && header.Length >= 5 + EofMarkerLength)
+                return (0, header.AsSpan(5, EofMarkerLength).ToArray());
+            return (CParse.Atoi(text), null);
+        }
+    }
+
+    /// <summary>Copies the snapshot to <paramref name="output"/>; with an EOF marker the last 40 bytes are held
+    /// back until it is clear they are not the marker. Returns the payload size.</summary>
+    private static long CopyPayload(RedisBlockingConnection connection, long length, byte[]? eofMarker, Stream output)
+    {
+        var chunk = new byte[64 * 1024];
+        long total = 0;
+        if (eofMarker is null)
+        {
+            while (total < length)
+            {
+                int n = connection.ReadRaw(chunk.AsSpan(0, (int)Math.Min(chunk.Length, length - total)));
+                output.Write(chunk, 0, n);
+                total += n;
+            }
+            return total;
+        }
+        var tail = new List<byte>(EofMarkerLength * 2);
+        while (true)
+        {
+            int n = connection.ReadRaw(chunk);
+            tail.AddRange(chunk.AsSpan(0, n).ToArray());
+            if (tail.Count >= EofMarkerLength && tail.Skip(tail.Count - EofMarkerLength).SequenceEqual(eofMarker))
+            {
+                int payload = tail.Count - EofMarkerLength;
+                output.Write(tail.GetRange(0, payload).ToArray());
+                return total + payload;
+            }
+            if (tail.Count > EofMarkerLength)
+            {
+                int flush = tail.Count - EofMarkerLength;
+                output.Write(tail.GetRange(0, flush).ToArray());
+                total += flush;
+                tail.RemoveRange(0, flush);
+            }
+        }
+    }
+
+    private static string DescribeFileError(Exception e) => e switch
+    {
+        DirectoryNotFoundException or FileNotFoundException => "No such file or directory",
+        UnauthorizedAccessException => "Permission denied",
+        _ => e.Message,
+    };
+}
