@@ -129,23 +129,30 @@ public sealed class CliSession(CliOptions options)
                 return HandleReadFailure();
             }
 
-            if (monitor)
+            if (monitor || subscribe)
             {
-                // MONITOR streams status lines until the connection ends or the user interrupts.
-                while (true)
+                // MONITOR and SUBSCRIBE stream until the connection ends or Ctrl-C (see InterruptStreaming).
+                if (subscribe && Options.Output == OutputMode.Standard) WriteStdout("Reading messages... (press Ctrl-C to quit)\n"u8);
+                Volatile.Write(ref streaming, true);
+                try
                 {
-                    if (!ReadAndPrint(outputRaw, out _)) { Program.PrintContextError(ConnectionErrorText); Environment.Exit(1); }
-                    if (LastReplyType == RespType.Error) break;
+                    while (true)
+                    {
+                        if (!ReadAndPrint(outputRaw, out _))
+                        {
+                            if (Volatile.Read(ref interrupted))
+                            {
+                                interrupted = false;
+                                Connect(force: true, quiet: true);
+                                return true;
+                            }
+                            if (monitor) Program.PrintContextError(ConnectionErrorText);
+                            Environment.Exit(1);
+                        }
+                        if (monitor && LastReplyType == RespType.Error) return true;
+                    }
                 }
-                return true;
-            }
-            if (subscribe)
-            {
-                if (Options.Output == OutputMode.Standard) WriteStdout("Reading messages... (press Ctrl-C to quit)\n"u8);
-                while (true)
-                {
-                    if (!ReadAndPrint(outputRaw, out _)) Environment.Exit(1);
-                }
+                finally { Volatile.Write(ref streaming, false); }
             }
             if (replicaStream)
             {
@@ -163,6 +170,20 @@ public sealed class CliSession(CliOptions options)
     }
 
     public string? ConnectionErrorText { get; private set; }
+
+    private bool streaming;
+    private bool interrupted;
+
+    /// <summary>Ctrl-C while MONITOR or SUBSCRIBE streams ends the stream (by closing the socket) and
+    /// returns to the prompt; at any other time it ends the program, as in redis-cli.</summary>
+    public void InterruptStreaming()
+    {
+        if (!Volatile.Read(ref streaming)) Environment.Exit(1);
+        Volatile.Write(ref interrupted, true);
+        try { Connection?.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both); }
+        catch (System.Net.Sockets.SocketException) { }
+        catch (ObjectDisposedException) { }
+    }
 
     private bool HandleReadFailure()
     {

@@ -140,7 +140,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
                     Write("\r\n");
                     return line.ToString();
                 case 3:
-                    Write("^C\r\n");
+                    Write("\r\n");
                     return null;
                 case 4:
                     if (line.Length == 0) { Write("\r\n"); return null; }
@@ -226,7 +226,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
             while (true)
             {
                 var shown = new StringBuilder(options[choice]);
-                Refresh(prompt, shown, shown.Length, withHint: false);
+                Refresh(prompt, shown, shown.Length, withHint: true);
                 int next = ReadByte();
                 if (next == 9)
                 {
@@ -252,12 +252,31 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
 
     private void Refresh(string prompt, StringBuilder line, int cursor, bool withHint)
     {
-        var output = new StringBuilder("\r").Append(prompt).Append(line);
-        if (withHint && hint(line.ToString()) is { } suggestion)
-            output.Append("\x1b[0;90;49m").Append(suggestion).Append("\x1b[0m");
+        int columns = TerminalColumns();
+        // Single-line mode: scroll the text horizontally so the cursor stays on screen.
+        string text = line.ToString();
+        int start = 0, length = text.Length, position = cursor;
+        while (prompt.Length + position >= columns && length > 0) { start++; length--; position--; }
+        while (prompt.Length + length > columns && length > 0) length--;
+        var output = new StringBuilder("\r").Append(prompt).Append(text, start, length);
+        if (withHint && prompt.Length + length < columns && hint(text) is { Length: > 0 } suggestion)
+        {
+            int room = columns - (prompt.Length + length);
+            output.Append("\x1b[0;90;49m").Append(suggestion.Length > room ? suggestion[..room] : suggestion).Append("\x1b[0m");
+        }
         output.Append("\x1b[0K\r");
-        int column = prompt.Length + cursor;
+        int column = prompt.Length + position;
         if (column > 0) output.Append("\x1b[").Append(column).Append('C');
         Write(output.ToString());
+    }
+
+    private static int TerminalColumns()
+    {
+        try
+        {
+            int width = Console.WindowWidth;
+            return width > 0 ? width : 80;
+        }
+        catch (IOException) { return 80; }
     }
 }

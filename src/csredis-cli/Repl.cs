@@ -10,6 +10,12 @@ public sealed class Repl(CliSession session)
     public int Run()
     {
         session.Interactive = true;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                session.InterruptStreaming();
+            });
         // redis-cli loads command docs for help and hints whenever it enters this loop.
         HelpCatalog.For(session);
         return Program.StdinIsTerminal ? RunOnTerminal() : RunOnPipe();
