@@ -128,9 +128,11 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
         int historyIndex = history.Lines.Count;
         string? draft = null;
         Refresh(prompt, line, cursor, withHint: true);
+        int pushedBack = -1;
         while (true)
         {
-            int c = ReadByte();
+            int c = pushedBack >= 0 ? pushedBack : ReadByte();
+            pushedBack = -1;
             if (c < 0) return null;
             switch (c)
             {
@@ -176,7 +178,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
                 case 16: Browse(-1); break;
                 case 14: Browse(1); break;
                 case 9:
-                    CompleteAt();
+                    pushedBack = CompleteAt();
                     break;
                 case 27:
                 {
@@ -217,35 +219,34 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
             cursor = line.Length;
         }
 
-        void CompleteAt()
+        // Tab cycles through the candidates (and back to the typed text); Esc restores the typed text;
+        // any other key accepts the shown candidate and is then handled normally (returned here).
+        int CompleteAt()
         {
             var options = complete(line.ToString()).ToList();
-            if (options.Count == 0) { Write("\x07"); return; }
+            if (options.Count == 0) { Write("\x07"); return -1; }
             int choice = 0;
             string original = line.ToString();
             while (true)
             {
-                var shown = new StringBuilder(options[choice]);
-                Refresh(prompt, shown, shown.Length, withHint: true);
+                string shown = choice < options.Count ? options[choice] : original;
+                if (choice == options.Count) Write("\x07");
+                Refresh(prompt, new StringBuilder(shown), shown.Length, withHint: true);
                 int next = ReadByte();
                 if (next == 9)
                 {
                     choice = (choice + 1) % (options.Count + 1);
-                    if (choice == options.Count)
-                    {
-                        Refresh(prompt, new StringBuilder(original), original.Length, withHint: false);
-                        Write("\x07");
-                        next = ReadByte();
-                        if (next != 9) { line.Clear().Append(original); cursor = line.Length; return; }
-                        choice = 0;
-                    }
                     continue;
                 }
-                if (next == 27) { line.Clear().Append(original); cursor = line.Length; return; }
-                line.Clear().Append(options[choice]);
+                if (next == 27)
+                {
+                    line.Clear().Append(original);
+                    cursor = line.Length;
+                    return -1;
+                }
+                line.Clear().Append(shown);
                 cursor = line.Length;
-                if (next >= 32) line.Insert(cursor++, (char)next);
-                return;
+                return next;
             }
         }
     }

@@ -61,7 +61,7 @@ public static class ReplicaMode
         long skipped = CopyPayload(connection, length, eofMarker, Stream.Null);
         Console.Error.Write(eofMarker is null
             ? "SYNC done. Logging commands from master.\n"
-            : $"SYNC done after {skipped} bytes. Logging commands from master.\n");
+            : $"SYNC done after {skipped + EofMarkerLength} bytes. Logging commands from master.\n"); // redis-cli counts the marker here
         Console.Error.Write("sending REPLCONF ACK 0\n");
         connection.Send("REPLCONF", "ACK", "0");
         var line = new ArrayBufferWriter<byte>();
@@ -132,24 +132,24 @@ public static class ReplicaMode
             }
             return total;
         }
-        var tail = new List<byte>(EofMarkerLength * 2);
+        var pending = new List<byte>(chunk.Length + EofMarkerLength);
         while (true)
         {
             int n = connection.ReadRaw(chunk);
-            tail.AddRange(chunk.AsSpan(0, n).ToArray());
-            if (tail.Count >= EofMarkerLength && tail.Skip(tail.Count - EofMarkerLength).SequenceEqual(eofMarker))
+            pending.AddRange(chunk.AsSpan(0, n).ToArray());
+            var window = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
+            int markerAt = window.IndexOf(eofMarker);
+            if (markerAt >= 0)
             {
-                int payload = tail.Count - EofMarkerLength;
-                output.Write(tail.GetRange(0, payload).ToArray());
-                return total + payload;
+                output.Write(window[..markerAt]);
+                connection.Unread(window[(markerAt + EofMarkerLength)..]);
+                return total + markerAt;
             }
-            if (tail.Count > EofMarkerLength)
-            {
-                int flush = tail.Count - EofMarkerLength;
-                output.Write(tail.GetRange(0, flush).ToArray());
-                total += flush;
-                tail.RemoveRange(0, flush);
-            }
+            // Everything except a possible marker prefix at the end is payload.
+            int safe = Math.Max(0, window.Length - (EofMarkerLength - 1));
+            output.Write(window[..safe]);
+            total += safe;
+            pending.RemoveRange(0, safe);
         }
     }
 

@@ -14,6 +14,12 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
     private static readonly string[][] ListSetup = [["RPUSH", "l", "a", "b", "c d", "x\ny"]];
     private static readonly string[][] BinarySetup = [["SET", "q", "a\"b\\c\u0001\u007f\t\r\n\a\b é"]];
 
+    private static readonly string[][] MixedSetup =
+    [
+        ["MSET", "a", "1", "bb", "22", "c", "333"], ["RPUSH", "l", "1", "2", "3"], ["HSET", "h", "f", "v"],
+        ["SADD", "s", "x"], ["ZADD", "z", "1", "m"], ["XADD", "st", "1-1", "f", "v"],
+    ];
+
     private static readonly Dictionary<string, Case> Cases = BuildCases();
 
     private static Dictionary<string, Case> BuildCases()
@@ -103,6 +109,17 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
             ["scan-mode"] = new(["--scan"], Setup: [["SET", "k1", "1"]]),
             ["scan-pattern"] = new(["--scan", "--pattern", "k2*"], Setup: [["MSET", "k1", "1", "k2", "2", "k22", "3"]]),
             ["eval-file"] = new(["--eval", "{script}", "k1", ",", "a1"]),
+            ["eval-keys-only"] = new(["--no-raw", "--eval", "{script}", "a", "b"]),
+            ["eval-missing-file"] = new(["--eval", "/nonexistent/script.lua"]),
+            ["bigkeys"] = new(["--bigkeys"], Setup: MixedSetup),
+            ["bigkeys-empty"] = new(["--bigkeys"]),
+            ["bigkeys-one-key"] = new(["--bigkeys"], Setup: [["SET", "a", "1"]]),
+            ["bigkeys-pattern"] = new(["--bigkeys", "--pattern", "b*"], Setup: MixedSetup),
+            ["memkeys"] = new(["--memkeys"], Setup: MixedSetup),
+            ["memkeys-samples"] = new(["--memkeys-samples", "0"], Setup: MixedSetup),
+            ["pipe"] = new(["--pipe"], Stdin: "SET p1 v\r\nGET p1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nc\r\nfoo\r\n"),
+            ["pipe-empty"] = new(["--pipe"], Stdin: ""),
+            ["rdb-unwritable"] = new(["--rdb", "/nonexistent/dir/x.rdb"]),
         };
         foreach (var protocol in new[] { "-2", "-3" })
         foreach (var type in new[] { "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false" })
