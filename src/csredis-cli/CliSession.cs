@@ -263,7 +263,11 @@ public sealed class CliSession(CliOptions options)
             }
             if (reply.Type == RespType.Push && Resp3 && !IsPubSubMessage(reply))
             {
-                if (Options.ShowPushes ?? Program.StdoutIsTerminal) Print(reply, outputRaw);
+                if (Options.ShowPushes ?? Program.StdoutIsTerminal)
+                {
+                    if (Options.Output == OutputMode.Standard && IsInvalidation(reply)) PrintInvalidation(reply);
+                    else Print(reply, outputRaw);
+                }
                 continue;
             }
             break;
@@ -277,6 +281,27 @@ public sealed class CliSession(CliOptions options)
         }
         Print(reply, outputRaw);
         return true;
+    }
+
+    private static bool IsInvalidation(RespValue push) =>
+        push.Elements.Length == 2 && push.Elements[0].Type == RespType.BulkString
+        && push.Elements[0].Bytes.AsSpan().StartsWith("invalidate"u8) && push.Elements[1].Type == RespType.Array;
+
+    // Client-side caching invalidations get a one-line form on a terminal: -> invalidate: 'k1', 'k2'
+    private void PrintInvalidation(RespValue push)
+    {
+        formatted.ResetWrittenCount();
+        formatted.Write("-> invalidate: "u8);
+        var keys = push.Elements[1].Elements;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            formatted.Write("'"u8);
+            formatted.Write(keys[i].Bytes);
+            formatted.Write("'"u8);
+            if (i < keys.Length - 1) formatted.Write(", "u8);
+        }
+        formatted.Write("\n"u8);
+        WriteStdout(formatted.WrittenSpan);
     }
 
     private static bool IsPubSubMessage(RespValue push)

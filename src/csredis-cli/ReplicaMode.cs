@@ -64,15 +64,29 @@ public static class ReplicaMode
             : $"SYNC done after {skipped + EofMarkerLength} bytes. Logging commands from master.\n"); // redis-cli counts the marker here
         Console.Error.Write("sending REPLCONF ACK 0\n");
         connection.Send("REPLCONF", "ACK", "0");
+        // A master only starts streaming on an ACK received after it has put the replica online, which
+        // can be after our first one; repeat it each second, as replicas do, until the stream starts.
+        connection.Socket.ReceiveTimeout = 1000;
+        bool streaming = false;
         var line = new ArrayBufferWriter<byte>();
         while (true)
         {
             RespValue command;
             try { command = connection.ReadReply(); }
+            catch (TimeoutException)
+            {
+                if (!streaming) connection.Send("REPLCONF", "ACK", "0");
+                continue;
+            }
             catch (RedisConnectionException e)
             {
                 Program.PrintContextError(e.Message);
                 return;
+            }
+            if (!streaming)
+            {
+                streaming = true;
+                connection.Socket.ReceiveTimeout = 0;
             }
             line.ResetWrittenCount();
             ReplyFormatter.Csv(command, line);

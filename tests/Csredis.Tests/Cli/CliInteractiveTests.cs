@@ -73,6 +73,11 @@ public sealed class CliInteractiveTests(CliTestServer server) : IClassFixture<Cl
         ["subscribe-ctrl-c"] = ["subscribe ch", "Enter", "C-c", "ping", "Enter"],
         ["connect"] = ["connect 127.0.0.1 1", "Enter", "ping", "Enter", "connect 127.0.0.1 {port}", "Enter", "ping", "Enter"],
         ["quit"] = ["quit", "Enter"],
+        ["resp3-pushes-and-protocol-error"] = ["-3", "debug protocol push", "Enter", "client tracking on", "Enter", "get a", "Enter",
+            "set a 2", "Enter", "get a", "Enter", "hgetall h", "Enter", "debug protocol attrib", "Enter"],
+        ["resp3-bignum"] = ["-3", "debug protocol bignum", "Enter"],
+        ["blocking-timeout"] = ["blpop x 0.6", "Enter"],
+        ["client-kill-reconnect"] = ["client kill type normal", "Enter", "ping", "Enter"],
     };
 
     [Theory]
@@ -80,16 +85,32 @@ public sealed class CliInteractiveTests(CliTestServer server) : IClassFixture<Cl
     public void SameScreenAsRedisCli(string scenario)
     {
         var keys = ScenarioKeys[scenario].Select(k => k.Replace("{port}", server.Port.ToString())).ToArray();
+        // A leading option (like -3) goes on the command line rather than to the keyboard.
+        string options = keys[0].StartsWith('-') ? keys[0] + " " : "";
+        if (options.Length > 0) keys = keys[1..];
         string Screen(string program)
         {
-            server.Reset([]);
-            using var screen = new TmuxScreen(program, $"-p {server.Port}");
+            server.Reset([["SET", "a", "1"], ["HSET", "h", "f", "v", "g", "w"]]);
+            using var screen = new TmuxScreen(program, $"{options}-p {server.Port}");
             screen.Keys(keys);
             return screen.Capture();
         }
         string expected = Screen(CliTestEnvironment.RealCli);
         string actual = Screen(CliTestEnvironment.OurCli);
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void ShutdownLeavesNotConnectedPrompt()
+    {
+        string Screen(string program)
+        {
+            using var own = CliTestServer.StartWith();
+            using var screen = new TmuxScreen(program, $"-p {own.Port}");
+            screen.Keys("shutdown nosave", "Enter", "ping", "Enter");
+            return screen.Capture().Replace(own.Port.ToString(), "PORT");
+        }
+        Assert.Equal(Screen(CliTestEnvironment.RealCli), Screen(CliTestEnvironment.OurCli));
     }
 
     [Fact]
