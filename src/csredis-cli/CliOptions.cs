@@ -84,7 +84,7 @@ public sealed class CliOptions
                 var parsed = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(Next()));
                 if (parsed is not { Count: 1 })
                 {
-                    Console.Error.Write("Invalid quoted string specified for --quoted-pattern.\n");
+                    Stdio.Error("Invalid quoted string specified for --quoted-pattern.\n");
                     Environment.Exit(1);
                 }
                 o.Pattern = parsed[0];
@@ -116,26 +116,25 @@ public sealed class CliOptions
                 else if (v.Equals("no", StringComparison.OrdinalIgnoreCase)) o.ShowPushes = false;
                 else
                 {
-                    Console.Error.Write($"Unknown --show-pushes value '{v}' (valid: '[y]es', '[n]o')\n");
+                    Stdio.Error($"Unknown --show-pushes value '{v}' (valid: '[y]es', '[n]o')\n");
                     Environment.Exit(1);
                 }
             }
             else if (a == "-v" || a == "--version")
             {
-                Console.Out.Write(Usage.VersionLine + "\n");
-                Console.Out.Flush();
+                Stdio.Out(Usage.VersionLine + "\n");
                 Environment.Exit(0);
             }
             else if (a.StartsWith('-'))
             {
-                Console.Error.Write($"Unrecognized option or bad number of args for: '{a}'\n");
+                Stdio.Error($"Unrecognized option or bad number of args for: '{a}'\n");
                 Environment.Exit(1);
             }
             else break;
         }
         o.Command = args[i..];
         if (!o.NoAuthWarning && o.Password is not null)
-            Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
+            Stdio.Error("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
         return o;
     }
 
@@ -147,13 +146,13 @@ public sealed class CliOptions
         if (uri.StartsWith(plain, StringComparison.OrdinalIgnoreCase)) rest = uri[plain.Length..];
         else if (uri.StartsWith(secure, StringComparison.OrdinalIgnoreCase))
         {
-            Console.Error.Write("Insecure scheme rediss:// is not supported: csredis-cli was built without TLS.\n");
+            Stdio.Error("Insecure scheme rediss:// is not supported: csredis-cli was built without TLS.\n");
             Environment.Exit(1);
             return;
         }
         else
         {
-            Console.Error.Write("Invalid URI scheme\n");
+            Stdio.Error("Invalid URI scheme\n");
             Environment.Exit(1);
             return;
         }

@@ -18,7 +18,7 @@ public sealed class CliSession(CliOptions options)
     public bool Interactive;
     public RespType? LastReplyType;
     private bool expectingShutdown;
-    private readonly Stream stdout = Console.OpenStandardOutput();
+    private readonly Stream stdout = Stdio.OpenStandardOutput();
     private readonly ArrayBufferWriter<byte> formatted = new(4096);
 
     public bool IsConnected => Connection is not null;
@@ -42,7 +42,7 @@ public sealed class CliSession(CliOptions options)
         }
         catch (RedisConnectionException e)
         {
-            if (!quiet) Console.Error.Write($"Could not connect to Redis at {(Options.UnixSocket ?? $"{Options.Host}:{Options.Port}")}: {e.Message}\n");
+            if (!quiet) Stdio.Error($"Could not connect to Redis at {(Options.UnixSocket ?? $"{Options.Host}:{Options.Port}")}: {e.Message}\n");
             return false;
         }
         try
@@ -66,7 +66,7 @@ public sealed class CliSession(CliOptions options)
         var reply = Options.User is null
             ? Connection!.Execute("AUTH", Options.Password)
             : Connection!.Execute("AUTH", Options.User, Options.Password);
-        if (reply.IsError) Console.Error.Write($"AUTH failed: {reply.AsText()}\n");
+        if (reply.IsError) Stdio.Error($"AUTH failed: {reply.AsText()}\n");
     }
 
     private void SelectDatabase()
@@ -75,7 +75,7 @@ public sealed class CliSession(CliOptions options)
         var reply = Connection!.Execute("SELECT", Database.ToString());
         if (reply.IsError)
         {
-            Console.Error.Write($"SELECT {Database} failed: {reply.AsText()}\n");
+            Stdio.Error($"SELECT {Database} failed: {reply.AsText()}\n");
             Database = 0;
         }
     }
@@ -84,7 +84,7 @@ public sealed class CliSession(CliOptions options)
     {
         if (!Resp3) return;
         var reply = Connection!.Execute("HELLO", "3");
-        if (reply.IsError) Console.Error.Write($"HELLO 3 failed: {reply.AsText()}\n");
+        if (reply.IsError) Stdio.Error($"HELLO 3 failed: {reply.AsText()}\n");
     }
 
     public void Disconnect()
@@ -237,7 +237,7 @@ public sealed class CliSession(CliOptions options)
         try
         {
             var reply = Connection.Execute("SELECT", Database.ToString());
-            if (reply.IsError) Console.Error.Write($"SELECT {Database} failed: {reply.AsText()}\n");
+            if (reply.IsError) Stdio.Error($"SELECT {Database} failed: {reply.AsText()}\n");
         }
         catch (RedisConnectionException) { }
     }
@@ -275,7 +275,7 @@ public sealed class CliSession(CliOptions options)
         LastReplyType = reply.Type;
         if (reply.IsError && Options.ExitCodeOnError && !Interactive)
         {
-            Console.Error.Write(Encoding.UTF8.GetString(reply.Bytes) + "\n");
+            Stdio.Error(Encoding.UTF8.GetString(reply.Bytes) + "\n");
             failedWithErrorCode = true;
             return true;
         }
@@ -332,7 +332,7 @@ public sealed class CliSession(CliOptions options)
         }
         catch (UnknownReplyTypeException e)
         {
-            Console.Error.Write(e.Message + "\n");
+            Stdio.Error(e.Message + "\n");
             Environment.Exit(1);
         }
         WriteStdout(formatted.WrittenSpan);

@@ -46,7 +46,7 @@ public static class KeySampler
             var dbsize = connection.Execute("DBSIZE");
             if (dbsize.Type != RespType.Integer)
             {
-                Console.Error.Write($"Couldn't determine DBSIZE!\n");
+                Stdio.Error($"Couldn't determine DBSIZE!\n");
                 return 1;
             }
             totalKeys = dbsize.Integer;
@@ -77,7 +77,7 @@ public static class KeySampler
                 reply = connection.Execute(scan);
                 if (reply.IsError)
                 {
-                    Console.Error.Write($"Error: {reply.AsText()}\n");
+                    Stdio.Error($"Error: {reply.AsText()}\n");
                     return 1;
                 }
                 cursor = reply.Elements[0].Bytes;
@@ -89,7 +89,7 @@ public static class KeySampler
                     var typeReply = connection.ReadReply();
                     if (typeReply.IsError)
                     {
-                        Console.Error.Write($"TYPE returned an error: {typeReply.AsText()}\n");
+                        Stdio.Error($"TYPE returned an error: {typeReply.AsText()}\n");
                         return 1;
                     }
                     typeNames[i] = typeReply.AsText();
@@ -117,7 +117,7 @@ public static class KeySampler
                         if (sizeReply.Type == RespType.Integer) size = sizeReply.Integer;
                         else if (sizeReply.IsError)
                         {
-                            Console.Error.Write($"Error: {sizeReply.AsText()}\n");
+                            Stdio.Error($"Error: {sizeReply.AsText()}\n");
                             return 1;
                         }
                     }

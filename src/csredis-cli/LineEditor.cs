@@ -48,7 +48,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
     private const uint ISIG = 0x1, ICANON = 0x2, ECHO = 0x8, IEXTEN = 0x8000;
     private const int VTIME = 5, VMIN = 6, TCSAFLUSH = 2;
 
-    private static readonly Stream Terminal = Console.OpenStandardOutput();
+    private static readonly Stream Terminal = Stdio.OpenStandardOutput();
 
     private static byte[]? EnterRawMode()
     {
@@ -115,7 +115,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
         if (original is null)
         {
             Write(prompt);
-            return Console.In.ReadLine();
+            return ReadCookedLine();
         }
         try { return Edit(prompt); }
         finally { TcSetAttr(0, TCSAFLUSH, original); }
@@ -271,13 +271,17 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
         Write(output.ToString());
     }
 
-    private static int TerminalColumns()
+    private static int TerminalColumns() => Stdio.TerminalColumns();
+
+    private static string? ReadCookedLine()
     {
-        try
+        var bytes = new List<byte>();
+        while (true)
         {
-            int width = Console.WindowWidth;
-            return width > 0 ? width : 80;
+            int c = ReadByte();
+            if (c < 0) return bytes.Count == 0 ? null : Encoding.UTF8.GetString(bytes.ToArray());
+            if (c == '\n') return Encoding.UTF8.GetString(bytes.ToArray());
+            bytes.Add((byte)c);
         }
-        catch (IOException) { return 80; }
     }
 }

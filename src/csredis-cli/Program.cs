@@ -15,7 +15,7 @@ public static partial class Program
 
     public static void PrintContextError(string? message)
     {
-        if (message is not null) Console.Error.Write($"Error: {message}\n");
+        if (message is not null) Stdio.Error($"Error: {message}\n");
     }
 
     public static int Main(string[] args)
@@ -32,7 +32,7 @@ public static partial class Program
         if (options.LatencyMode) return ConnectOrExit(session) ?? ToolModes.Latency(session);
         if (options.LatencyDistMode || options.HotKeys)
         {
-            Console.Error.Write($"csredis-cli: {(options.HotKeys ? "--hotkeys" : "--latency-dist")} is not supported.\n");
+            Stdio.Error($"csredis-cli: {(options.HotKeys ? "--hotkeys" : "--latency-dist")} is not supported.\n");
             return 1;
         }
         if (options.ReplicaMode) return ConnectOrExit(session) ?? ReplicaMode.Run(session);
@@ -82,7 +82,7 @@ public static partial class Program
             int index = argv.FindIndex(a => a.AsSpan().SequenceEqual(tagBytes));
             if (index < 0)
             {
-                Console.Error.Write("Using -X option but stdin tag not match.\n");
+                Stdio.Error("Using -X option but stdin tag not match.\n");
                 return 1;
             }
             argv[index] = ReadAllStdin();
@@ -92,7 +92,7 @@ public static partial class Program
 
     public static byte[] ReadAllStdin()
     {
-        using var stdin = Console.OpenStandardInput();
+        using var stdin = Stdio.OpenStandardInput();
         using var buffer = new MemoryStream();
         stdin.CopyTo(buffer);
         return buffer.ToArray();

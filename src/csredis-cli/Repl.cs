@@ -23,7 +23,7 @@ public sealed class Repl(CliSession session)
 
     private int RunOnPipe()
     {
-        using var stdin = Console.OpenStandardInput();
+        using var stdin = Stdio.OpenStandardInput();
         var pending = new List<byte>();
         var chunk = new byte[64 * 1024];
         while (true)

@@ -20,24 +20,24 @@ public static class ReplicaMode
         if (options.FunctionsRdbOnly) SendReplconf(connection, "rdb-filter-only", "functions");
         var (length, eofMarker) = StartSync(connection);
         string file = options.RdbFile!;
-        Console.Error.Write(eofMarker is null
+        Stdio.Error(eofMarker is null
             ? $"SYNC sent to master, writing {length} bytes to '{file}'\n"
             : $"SYNC sent to master, writing bytes of bulk transfer until EOF marker to '{file}'\n");
         Stream output;
         try
         {
-            output = file == "-" ? Console.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write);
+            output = file == "-" ? Stdio.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.Write($"Error opening '{file}': {DescribeFileError(e)}\n");
+            Stdio.Error($"Error opening '{file}': {DescribeFileError(e)}\n");
             return 1;
         }
         long written = CopyPayload(connection, length, eofMarker, output);
         output.Flush();
         if (output is FileStream fileStream) fileStream.Flush(flushToDisk: true);
         if (file != "-") output.Dispose();
-        Console.Error.Write(eofMarker is null ? "Transfer finished with success.\n" : $"Transfer finished with success after {written} bytes\n");
+        Stdio.Error(eofMarker is null ? "Transfer finished with success.\n" : $"Transfer finished with success after {written} bytes\n");
         return 0;
     }
 
@@ -55,14 +55,14 @@ public static class ReplicaMode
     {
         var connection = session.Connection!;
         var (length, eofMarker) = StartSync(connection, sendSync);
-        Console.Error.Write(eofMarker is null
+        Stdio.Error(eofMarker is null
             ? $"SYNC with master, discarding {length} bytes of bulk transfer...\n"
             : "SYNC with master, discarding bytes of bulk transfer until EOF marker...\n");
         long skipped = CopyPayload(connection, length, eofMarker, Stream.Null);
-        Console.Error.Write(eofMarker is null
+        Stdio.Error(eofMarker is null
             ? "SYNC done. Logging commands from master.\n"
             : $"SYNC done after {skipped + EofMarkerLength} bytes. Logging commands from master.\n"); // redis-cli counts the marker here
-        Console.Error.Write("sending REPLCONF ACK 0\n");
+        Stdio.Error("sending REPLCONF ACK 0\n");
         connection.Send("REPLCONF", "ACK", "0");
         // A master only starts streaming on an ACK received after it has put the replica online, which
         // can be after our first one; repeat it each second, as replicas do, until the stream starts.
@@ -97,9 +97,9 @@ public static class ReplicaMode
 
     private static void SendReplconf(RedisBlockingConnection connection, string option, string value)
     {
-        Console.Error.Write($"sending REPLCONF {option} {value}\n");
+        Stdio.Error($"sending REPLCONF {option} {value}\n");
         var reply = connection.Execute("REPLCONF", option, value);
-        if (reply.IsError) Console.Error.Write($"REPLCONF {option} error: {reply.AsText()}\n");
+        if (reply.IsError) Stdio.Error($"REPLCONF {option} error: {reply.AsText()}\n");
     }
 
     /// <summary>Sends SYNC and reads the payload header, skipping the newlines a master sends while it prepares.</summary>
@@ -112,14 +112,14 @@ public static class ReplicaMode
             try { header = connection.ReadLine(); }
             catch (RedisConnectionException e)
             {
-                Console.Error.Write($"Error reading RDB preamble: {e.Message}\n");
+                Stdio.Error($"Error reading RDB preamble: {e.Message}\n");
                 Environment.Exit(1);
                 throw;
             }
             if (header.Length == 0) continue;
             if (header[0] == '-')
             {
-                Console.Error.Write($"SYNC with master failed: {Encoding.UTF8.GetString(header.AsSpan(1))}\n");
+                Stdio.Error($"SYNC with master failed: {Encoding.UTF8.GetString(header.AsSpan(1))}\n");
                 Environment.Exit(1);
             }
             if (header[0] != '$') continue;

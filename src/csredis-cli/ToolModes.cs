@@ -28,12 +28,12 @@ public static class ToolModes
             try { reply = connection.Execute(command); }
             catch (RedisConnectionException e)
             {
-                Console.Error.Write($"I/O error\n{e.Message}\n");
+                Stdio.Error($"I/O error\n{e.Message}\n");
                 return 1;
             }
             if (reply.IsError)
             {
-                Console.Error.Write($"Error: {reply.AsText()}\n");
+                Stdio.Error($"Error: {reply.AsText()}\n");
                 return 1;
             }
             cursor = reply.Elements[0].Bytes;
@@ -60,7 +60,7 @@ public static class ToolModes
         {
             string reason = e is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory"
                 : e is UnauthorizedAccessException ? "Permission denied" : e.Message;
-            Console.Error.Write($"Can't open file '{options.EvalFile}': {reason}\n");
+            Stdio.Error($"Can't open file '{options.EvalFile}': {reason}\n");
             return 1;
         }
         int comma = Array.IndexOf(options.Command, ",");
@@ -85,7 +85,7 @@ public static class ToolModes
         {
             try
             {
-                using var stdin = Console.OpenStandardInput();
+                using var stdin = Stdio.OpenStandardInput();
                 var chunk = new byte[64 * 1024];
                 int n;
                 while ((n = stdin.Read(chunk, 0, chunk.Length)) > 0) connection.SendRaw(chunk.AsSpan(0, n));
@@ -107,14 +107,14 @@ public static class ToolModes
             {
                 if (Volatile.Read(ref allSent) && options.PipeTimeoutSeconds > 0 && idleSince.Elapsed.TotalSeconds >= options.PipeTimeoutSeconds)
                 {
-                    Console.Error.Write($"No replies for {options.PipeTimeoutSeconds} seconds: exiting.\n");
+                    Stdio.Error($"No replies for {options.PipeTimeoutSeconds} seconds: exiting.\n");
                     return 1;
                 }
                 continue;
             }
             catch (RedisConnectionException e)
             {
-                Console.Error.Write($"Error reading replies from server: {e.Message}\n");
+                Stdio.Error($"Error reading replies from server: {e.Message}\n");
                 return 1;
             }
             idleSince.Restart();
@@ -125,14 +125,14 @@ public static class ToolModes
             }
             if (reply.IsError)
             {
-                Console.Error.Write(Encoding.UTF8.GetString(reply.Bytes) + "\n");
+                Stdio.Error(Encoding.UTF8.GetString(reply.Bytes) + "\n");
                 errors++;
             }
             replies++;
         }
         if (sendFailure is not null)
         {
-            Console.Error.Write($"Error writing to the server: {sendFailure.Message}\n");
+            Stdio.Error($"Error writing to the server: {sendFailure.Message}\n");
             return 1;
         }
         session.WriteStdout(Encoding.ASCII.GetBytes($"Last reply received from server.\nerrors: {errors}, replies: {replies}\n"));
@@ -155,7 +155,7 @@ public static class ToolModes
             }
             if (reply.IsError)
             {
-                Console.Error.Write($"ERROR: {reply.AsText()}\n");
+                Stdio.Error($"ERROR: {reply.AsText()}\n");
                 return 1;
             }
             var info = InfoFields.Parse(reply.AsText());
@@ -216,13 +216,13 @@ public static class ToolModes
                 var reply = connection.Execute("PING");
                 if (reply.IsError)
                 {
-                    Console.Error.Write($"\nI/O error\n");
+                    Stdio.Error($"\nI/O error\n");
                     return 1;
                 }
             }
             catch (RedisConnectionException)
             {
-                Console.Error.Write("\nI/O error\n");
+                Stdio.Error("\nI/O error\n");
                 return 1;
             }
             long latency = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -265,7 +265,7 @@ public static class ToolModes
     /// <summary>Measures how late this process itself gets scheduled, with no server involved.</summary>
     public static int IntrinsicLatency(int seconds)
     {
-        var stdout = Console.OpenStandardOutput();
+        var stdout = Stdio.OpenStandardOutput();
         long runs = 0, maxLatencyTicks = 0;
         var clock = Stopwatch.StartNew();
         long end = Stopwatch.Frequency * seconds;

@@ -89,6 +89,23 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
     }
 
     [Fact]
+    public void OutputAppendsToARedirectedFile()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"csredis-cli-redirect-{server.Port}.txt");
+        string Run(string cli)
+        {
+            CliTestEnvironment.Run("/bin/sh", ["-c", $"(echo before; {cli} -p {server.Port} ping; echo after) > {file}"]);
+            return File.ReadAllText(file);
+        }
+        try
+        {
+            Assert.Equal("before\nPONG\nafter\n", Run(CliTestEnvironment.OurCli));
+            Assert.Equal(Run(CliTestEnvironment.RealCli), Run(CliTestEnvironment.OurCli));
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
     public void LatencySummaryWhenNotATerminal()
     {
         var result = CliTestEnvironment.Run(CliTestEnvironment.OurCli, At("--latency", "-i", "0.3"));
