@@ -149,7 +149,7 @@ public sealed class CliSession(CliOptions options)
                             if (monitor) Program.PrintContextError(ConnectionErrorText);
                             Environment.Exit(1);
                         }
-                        if (monitor && LastReplyType == RespType.Error) return true;
+                        if (LastReplyType == RespType.Error) return true;
                     }
                 }
                 finally { Volatile.Write(ref streaming, false); }

@@ -119,6 +119,18 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
             ["memkeys-samples"] = new(["--memkeys-samples", "0"], Setup: MixedSetup),
             ["pipe"] = new(["--pipe"], Stdin: "SET p1 v\r\nGET p1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nc\r\nfoo\r\n"),
             ["pipe-empty"] = new(["--pipe"], Stdin: ""),
+            ["subscribe-no-channel"] = new(["--no-raw", "psubscribe"]),
+            ["subscribe-no-channel-stdin"] = new([], Stdin: "subscribe\nping\n"),
+            ["repeat-stops-on-error"] = new(["-r", "3", "-e", "set", "a", "b", "c"]),
+            ["repeat-interval"] = new(["-r", "2", "-i", "0.05", "get", "a"], Setup: [["SET", "a", "1"]]),
+            ["empty-reply-delimiter"] = new(["-D", "", "get", "a"], Setup: [["SET", "a", "1"]]),
+            ["scan-no-match"] = new(["--scan", "--pattern", "zz*"], Setup: [["SET", "a", "1"]]),
+            ["scan-quoted-pattern"] = new(["--scan", "--quoted-pattern", "\"\\xc3*\""], Setup: [["SET", "é", "1"], ["SET", "a", "1"]]),
+            ["scan-tty-quotes"] = new(["--no-raw", "--scan"], Setup: [["SET", "é", "1"]]),
+            ["stdin-select-multi"] = new([], Stdin: "select 1\nset k v\nget k\nmulti\nselect 2\nexec\nget k\ndiscard\n"),
+            ["stdin-hello-reset"] = new(["--no-raw", "-3"], Stdin: "hgetall nope\nreset\nhgetall nope\n"),
+            ["pipe-inline-error"] = new(["--pipe"], Stdin: "set a\n"),
+            ["lolwut-is-raw"] = new(["--no-raw", "lolwut", "version", "5", "1", "1", "1"]),
             ["rdb-unwritable"] = new(["--rdb", "/nonexistent/dir/x.rdb"]),
         };
         foreach (var protocol in new[] { "-2", "-3" })
