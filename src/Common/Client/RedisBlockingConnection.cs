@@ -117,15 +117,6 @@ public sealed class RedisBlockingConnection : IDisposable
         catch (ObjectDisposedException) { throw new RedisConnectionException("Broken pipe"); }
     }
 
-    /// <summary>True when a whole reply is already buffered, so ReadReply would not block.</summary>
-    public bool HasBufferedReply()
-    {
-        var probe = new RespReplyParser { AcceptAttributes = parser.AcceptAttributes };
-        return probe.TryParse(buffer.AsSpan(start, end - start), out _, out _) == RespParseStatus.Complete;
-    }
-
-    public int BufferedByteCount => end - start;
-
     /// <summary>Blocks until a whole reply is parsed. A socket receive timeout surfaces as a TimeoutException.</summary>
     public RespValue ReadReply()
     {
