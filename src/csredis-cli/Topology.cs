@@ -120,8 +120,8 @@ public static class Topology
                 .Append(" other-sentinels=").Append(fields.GetValueOrDefault("num-other-sentinels", "?")).Append('\n');
             var sentinels = connection.Execute("SENTINEL", "SENTINELS", name);
             output.Append("sentinels:\n");
-            output.Append("├─ sentinel ").Append(self).Append(" (this one)\n");
             var others = sentinels.IsError ? [] : sentinels.Elements;
+            output.Append(others.Length == 0 ? "└─ " : "├─ ").Append("sentinel ").Append(self).Append(" (this one)\n");
             for (int i = 0; i < others.Length; i++)
             {
                 var s = Fields(others[i]);

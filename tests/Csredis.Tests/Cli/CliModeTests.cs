@@ -156,4 +156,45 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
         Assert.Matches(new Regex($@"^master 127\.0\.0\.1:{server.Port} offset=\d+ replicas=1$"), lines[0]);
         Assert.Matches(new Regex($@"^└─ replica 127\.0\.0\.1:{replica.Port} offset=\d+ link=up state=online acked=\d+ lag=\d+s replicas=0$"), lines[1]);
     }
+
+    [Fact]
+    public void TopologyThroughASentinel()
+    {
+        int sentinelPort = CliTestEnvironment.FreePort();
+        string config = Path.Combine(Path.GetTempPath(), $"csredis-cli-sentinel-{sentinelPort}.conf");
+        File.WriteAllText(config, $"port {sentinelPort}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {server.Port} 1\n");
+        var info = new ProcessStartInfo("redis-sentinel") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(config);
+        using var sentinel = Process.Start(info)!;
+        sentinel.OutputDataReceived += (_, _) => { };
+        sentinel.BeginOutputReadLine();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    using var probe = Csredis.Common.Client.RedisBlockingConnection.ConnectTcp("127.0.0.1", sentinelPort);
+                    if (probe.Execute("PING").AsText() == "PONG") break;
+                }
+                catch (Exception) when (DateTime.UtcNow < deadline) { Thread.Sleep(100); }
+            }
+            var result = CliTestEnvironment.Run(CliTestEnvironment.OurCli, ["-p", sentinelPort.ToString(), "--topology"]);
+            Assert.Equal(0, result.ExitCode);
+            var lines = result.StdoutText.Split('\n');
+            Assert.Equal($"sentinel 127.0.0.1:{sentinelPort} monitors 1 master(s)", lines[0]);
+            Assert.Matches(new Regex($@"^""mymaster"" 127\.0\.0\.1:{server.Port} flags=master quorum=1 epoch=0 replicas=\d+ other-sentinels=0$"), lines[2]);
+            Assert.Equal("sentinels:", lines[3]);
+            Assert.Equal($"└─ sentinel 127.0.0.1:{sentinelPort} (this one)", lines[4]);
+            Assert.Equal("replication:", lines[5]);
+            Assert.Matches(new Regex($@"^master 127\.0\.0\.1:{server.Port} offset=\d+ replicas=\d+$"), lines[6]);
+        }
+        finally
+        {
+            sentinel.Kill();
+            sentinel.WaitForExit();
+            File.Delete(config);
+        }
+    }
 }
