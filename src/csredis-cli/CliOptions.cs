@@ -5,7 +5,7 @@ using System.Text;
 
 namespace Csredis.Cli;
 
-public enum OutputMode { Standard, Raw, Csv }
+public enum OutputMode { Standard, Raw, Csv, Json, QuotedJson }
 
 public sealed class CliOptions
 {
@@ -19,6 +19,7 @@ public sealed class CliOptions
     public long IntervalMicroseconds;
     public int Database;
     public bool Resp3;
+    public bool ExplicitResp2;
     public bool StdinLastArgument;
     public string? StdinTag;
     public byte[] BulkDelimiter = "\n"u8.ToArray();
@@ -72,6 +73,8 @@ public sealed class CliOptions
             else if (a == "--no-raw") o.Output = OutputMode.Standard;
             else if (a == "--quoted-input") o.QuotedInput = true;
             else if (a == "--csv") o.Output = OutputMode.Csv;
+            else if (a == "--json") o.Output = OutputMode.Json;
+            else if (a == "--quoted-json") o.Output = OutputMode.QuotedJson;
             else if (a == "--latency") o.LatencyMode = true;
             else if (a == "--latency-dist") o.LatencyDistMode = true;
             else if (a == "--mono") { }
@@ -107,7 +110,7 @@ public sealed class CliOptions
             else if (a == "--verbose") o.Verbose = true;
             else if (a == "--slave" || a == "--replica") o.ReplicaMode = true;
             else if (a == "--topology") o.TopologyMode = true;
-            else if (a == "-2") o.Resp3 = false;
+            else if (a == "-2") { o.Resp3 = false; o.ExplicitResp2 = true; }
             else if (a == "-3") o.Resp3 = true;
             else if (a == "--show-pushes" && hasValue)
             {
@@ -133,6 +136,8 @@ public sealed class CliOptions
             else break;
         }
         o.Command = args[i..];
+        // JSON output speaks RESP3 (maps become objects) unless -2 asked otherwise.
+        if (o.Output is OutputMode.Json or OutputMode.QuotedJson && !o.ExplicitResp2) o.Resp3 = true;
         if (!o.NoAuthWarning && o.Password is not null)
             Stdio.Error("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
         return o;

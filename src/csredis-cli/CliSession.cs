@@ -324,9 +324,14 @@ public sealed class CliSession(CliOptions options)
                 ReplyFormatter.Raw(reply, formatted, Options.BulkDelimiter);
                 formatted.Write(Options.ReplyDelimiter);
             }
-            else
+            else if (Options.Output == OutputMode.Csv)
             {
                 ReplyFormatter.Csv(reply, formatted);
+                formatted.Write("\n"u8);
+            }
+            else
+            {
+                ReplyFormatter.Json(reply, formatted, quoted: Options.Output == OutputMode.QuotedJson);
                 formatted.Write("\n"u8);
             }
         }

@@ -131,6 +131,17 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
             ["stdin-hello-reset"] = new(["--no-raw", "-3"], Stdin: "hgetall nope\nreset\nhgetall nope\n"),
             ["pipe-inline-error"] = new(["--pipe"], Stdin: "set a\n"),
             ["lolwut-is-raw"] = new(["--no-raw", "lolwut", "version", "5", "1", "1", "1"]),
+            ["json-nested"] = new(["--json", "-3", "eval", "return {1,{map={x=1,y={map={z='a\"b'}}}},{},{double=1.5},false,{err='E'}}", "0"]),
+            ["json-resp2-hash"] = new(["--json", "-2", "hgetall", "h"], Setup: [["HSET", "h", "f", "v"]]),
+            ["json-resp3-hash"] = new(["--json", "hgetall", "h"], Setup: [["HSET", "h", "f", "v"]]),
+            ["json-nil"] = new(["--json", "get", "nokey"]),
+            ["json-escapes"] = new(["--json", "get", "q"], Setup: [["SET", "q", "é\u0001\n\u001b\"\\\u007f"]]),
+            ["quoted-json-escapes"] = new(["--quoted-json", "get", "q"], Setup: [["SET", "q", "é\u0001\n\u001b\"\\\u007f"]]),
+            ["json-error"] = new(["--json", "foo"]),
+            ["json-error-code"] = new(["--json", "-e", "set", "a", "b", "c"]),
+            ["json-then-raw"] = new(["--json", "--raw", "ping"]),
+            ["json-stdin"] = new(["--json"], Stdin: "ping\nget nokey\n"),
+            ["json-non-string-keys"] = new(["--json", "-3", "eval", "return {map={[1.5]=2,['a b']={1}}}", "0"]),
             ["rdb-unwritable"] = new(["--rdb", "/nonexistent/dir/x.rdb"]),
         };
         foreach (var protocol in new[] { "-2", "-3" })
@@ -139,6 +150,12 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
         {
             cases[$"protocol{protocol}-{type}{mode}"] = new([protocol, mode, "debug", "protocol", type]);
             cases[$"protocol{protocol}-{type}{mode}-pushes"] = new([protocol, mode, "--show-pushes", "yes", "debug", "protocol", type]);
+        }
+        foreach (var type in new[] { "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false" })
+        {
+            cases[$"json-{type}"] = new(["--json", "debug", "protocol", type]);
+            cases[$"json-resp2-{type}"] = new(["--json", "-2", "debug", "protocol", type]);
+            cases[$"quoted-json-{type}"] = new(["--quoted-json", "debug", "protocol", type]);
         }
         return cases;
     }
