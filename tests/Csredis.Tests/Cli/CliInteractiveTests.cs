@@ -73,6 +73,8 @@ public sealed class CliInteractiveTests(CliTestServer server) : IClassFixture<Cl
         ["subscribe-ctrl-c"] = ["subscribe ch", "Enter", "C-c", "ping", "Enter"],
         ["connect"] = ["connect 127.0.0.1 1", "Enter", "ping", "Enter", "connect 127.0.0.1 {port}", "Enter", "ping", "Enter"],
         ["quit"] = ["quit", "Enter"],
+        ["askpass"] = ["--askpass", "secret", "Enter", "ping", "Enter"],
+        ["db-prompt-and-clear"] = ["-n 2", "ping", "Enter", "select 0", "Enter", "help @nosuch", "Enter", "clear", "Enter"],
         ["preferences"] = [":set nohints", "Enter", "set ", "C-u", ":set foo", "Enter", ":bar", "Enter", ":set hints", "Enter", "get "],
         ["resp3-pushes-and-protocol-error"] = ["-3", "debug protocol push", "Enter", "client tracking on", "Enter", "get a", "Enter",
             "set a 2", "Enter", "get a", "Enter", "hgetall h", "Enter", "debug protocol attrib", "Enter"],
