@@ -45,7 +45,7 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
     }
 
     [Fact]
-    public void ReplicaModePrintsPropagatedCommands()
+    public async Task ReplicaModePrintsPropagatedCommands()
     {
         server.Reset([]);
         var info = new ProcessStartInfo(CliTestEnvironment.OurCli)
@@ -71,15 +71,15 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
             while (!reader.IsCompleted && DateTime.UtcNow < deadline)
             {
                 using (var connection = server.Connect()) connection.Execute("SET", "replicated", "va\"l");
-                reader.Wait(300);
+                await Task.WhenAny(reader, Task.Delay(300));
             }
-            line = reader.IsCompleted ? reader.Result : null;
+            line = reader.IsCompleted ? await reader : null;
             process.Kill();
             process.WaitForExit();
             Assert.Equal("\"SET\",\"replicated\",\"va\\\"l\"", line);
             Assert.Matches(new Regex("^sending REPLCONF capa eof\nsending REPLCONF rdb-filter-only \n" +
                 "SYNC with master, discarding bytes of bulk transfer until EOF marker...\n" +
-                "SYNC done after \\d+ bytes. Logging commands from master.\nsending REPLCONF ACK 0\n$"), stderrTask.Result);
+                "SYNC done after \\d+ bytes. Logging commands from master.\nsending REPLCONF ACK 0\n$"), await stderrTask);
         }
         finally
         {
