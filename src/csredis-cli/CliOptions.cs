@@ -5,7 +5,7 @@ using System.Text;
 
 namespace Csredis.Cli;
 
-public enum OutputMode { Standard, Raw, Csv }
+public enum OutputMode { Standard, Raw, Csv, Json, QuotedJson }
 
 public sealed class CliOptions
 {
@@ -19,6 +19,7 @@ public sealed class CliOptions
     public long IntervalMicroseconds;
     public int Database;
     public bool Resp3;
+    public bool ExplicitResp2;
     public bool StdinLastArgument;
     public string? StdinTag;
     public byte[] BulkDelimiter = "\n"u8.ToArray();
@@ -72,6 +73,8 @@ public sealed class CliOptions
             else if (a == "--no-raw") o.Output = OutputMode.Standard;
             else if (a == "--quoted-input") o.QuotedInput = true;
             else if (a == "--csv") o.Output = OutputMode.Csv;
+            else if (a == "--json") o.Output = OutputMode.Json;
+            else if (a == "--quoted-json") o.Output = OutputMode.QuotedJson;
             else if (a == "--latency") o.LatencyMode = true;
             else if (a == "--latency-dist") o.LatencyDistMode = true;
             else if (a == "--mono") { }
@@ -84,7 +87,7 @@ public sealed class CliOptions
                 var parsed = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(Next()));
                 if (parsed is not { Count: 1 })
                 {
-                    Console.Error.Write("Invalid quoted string specified for --quoted-pattern.\n");
+                    Stdio.Error("Invalid quoted string specified for --quoted-pattern.\n");
                     Environment.Exit(1);
                 }
                 o.Pattern = parsed[0];
@@ -107,7 +110,7 @@ public sealed class CliOptions
             else if (a == "--verbose") o.Verbose = true;
             else if (a == "--slave" || a == "--replica") o.ReplicaMode = true;
             else if (a == "--topology") o.TopologyMode = true;
-            else if (a == "-2") o.Resp3 = false;
+            else if (a == "-2") { o.Resp3 = false; o.ExplicitResp2 = true; }
             else if (a == "-3") o.Resp3 = true;
             else if (a == "--show-pushes" && hasValue)
             {
@@ -116,26 +119,27 @@ public sealed class CliOptions
                 else if (v.Equals("no", StringComparison.OrdinalIgnoreCase)) o.ShowPushes = false;
                 else
                 {
-                    Console.Error.Write($"Unknown --show-pushes value '{v}' (valid: '[y]es', '[n]o')\n");
+                    Stdio.Error($"Unknown --show-pushes value '{v}' (valid: '[y]es', '[n]o')\n");
                     Environment.Exit(1);
                 }
             }
             else if (a == "-v" || a == "--version")
             {
-                Console.Out.Write(Usage.VersionLine + "\n");
-                Console.Out.Flush();
+                Stdio.Out(Usage.VersionLine + "\n");
                 Environment.Exit(0);
             }
             else if (a.StartsWith('-'))
             {
-                Console.Error.Write($"Unrecognized option or bad number of args for: '{a}'\n");
+                Stdio.Error($"Unrecognized option or bad number of args for: '{a}'\n");
                 Environment.Exit(1);
             }
             else break;
         }
         o.Command = args[i..];
+        // JSON output speaks RESP3 (maps become objects) unless -2 asked otherwise.
+        if (o.Output is OutputMode.Json or OutputMode.QuotedJson && !o.ExplicitResp2) o.Resp3 = true;
         if (!o.NoAuthWarning && o.Password is not null)
-            Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
+            Stdio.Error("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
         return o;
     }
 
@@ -147,13 +151,13 @@ public sealed class CliOptions
         if (uri.StartsWith(plain, StringComparison.OrdinalIgnoreCase)) rest = uri[plain.Length..];
         else if (uri.StartsWith(secure, StringComparison.OrdinalIgnoreCase))
         {
-            Console.Error.Write("Insecure scheme rediss:// is not supported: csredis-cli was built without TLS.\n");
+            Stdio.Error("Insecure scheme rediss:// is not supported: csredis-cli was built without TLS.\n");
             Environment.Exit(1);
             return;
         }
         else
         {
-            Console.Error.Write("Invalid URI scheme\n");
+            Stdio.Error("Invalid URI scheme\n");
             Environment.Exit(1);
             return;
         }

@@ -18,7 +18,7 @@ public sealed class CliSession(CliOptions options)
     public bool Interactive;
     public RespType? LastReplyType;
     private bool expectingShutdown;
-    private readonly Stream stdout = Console.OpenStandardOutput();
+    private readonly Stream stdout = Stdio.OpenStandardOutput();
     private readonly ArrayBufferWriter<byte> formatted = new(4096);
 
     public bool IsConnected => Connection is not null;
@@ -42,7 +42,7 @@ public sealed class CliSession(CliOptions options)
         }
         catch (RedisConnectionException e)
         {
-            if (!quiet) Console.Error.Write($"Could not connect to Redis at {(Options.UnixSocket ?? $"{Options.Host}:{Options.Port}")}: {e.Message}\n");
+            if (!quiet) Stdio.Error($"Could not connect to Redis at {(Options.UnixSocket ?? $"{Options.Host}:{Options.Port}")}: {e.Message}\n");
             return false;
         }
         try
@@ -66,7 +66,7 @@ public sealed class CliSession(CliOptions options)
         var reply = Options.User is null
             ? Connection!.Execute("AUTH", Options.Password)
             : Connection!.Execute("AUTH", Options.User, Options.Password);
-        if (reply.IsError) Console.Error.Write($"AUTH failed: {reply.AsText()}\n");
+        if (reply.IsError) Stdio.Error($"AUTH failed: {reply.AsText()}\n");
     }
 
     private void SelectDatabase()
@@ -75,7 +75,7 @@ public sealed class CliSession(CliOptions options)
         var reply = Connection!.Execute("SELECT", Database.ToString());
         if (reply.IsError)
         {
-            Console.Error.Write($"SELECT {Database} failed: {reply.AsText()}\n");
+            Stdio.Error($"SELECT {Database} failed: {reply.AsText()}\n");
             Database = 0;
         }
     }
@@ -84,7 +84,7 @@ public sealed class CliSession(CliOptions options)
     {
         if (!Resp3) return;
         var reply = Connection!.Execute("HELLO", "3");
-        if (reply.IsError) Console.Error.Write($"HELLO 3 failed: {reply.AsText()}\n");
+        if (reply.IsError) Stdio.Error($"HELLO 3 failed: {reply.AsText()}\n");
     }
 
     public void Disconnect()
@@ -129,28 +129,35 @@ public sealed class CliSession(CliOptions options)
                 return HandleReadFailure();
             }
 
-            if (monitor)
+            if (monitor || subscribe)
             {
-                // MONITOR streams status lines until the connection ends or the user interrupts.
-                while (true)
+                // MONITOR and SUBSCRIBE stream until the connection ends or Ctrl-C (see InterruptStreaming).
+                if (subscribe && Options.Output == OutputMode.Standard) WriteStdout("Reading messages... (press Ctrl-C to quit)\n"u8);
+                Volatile.Write(ref streaming, true);
+                try
                 {
-                    if (!ReadAndPrint(outputRaw, out _)) { Program.PrintContextError(ConnectionErrorText); Environment.Exit(1); }
-                    if (LastReplyType == RespType.Error) break;
+                    while (true)
+                    {
+                        if (!ReadAndPrint(outputRaw, out _))
+                        {
+                            if (Volatile.Read(ref interrupted))
+                            {
+                                interrupted = false;
+                                Connect(force: true, quiet: true);
+                                return true;
+                            }
+                            if (monitor) Program.PrintContextError(ConnectionErrorText);
+                            Environment.Exit(1);
+                        }
+                        if (LastReplyType == RespType.Error) return true;
+                    }
                 }
-                return true;
-            }
-            if (subscribe)
-            {
-                if (Options.Output == OutputMode.Standard) WriteStdout("Reading messages... (press Ctrl-C to quit)\n"u8);
-                while (true)
-                {
-                    if (!ReadAndPrint(outputRaw, out _)) Environment.Exit(1);
-                }
+                finally { Volatile.Write(ref streaming, false); }
             }
             if (replicaStream)
             {
                 WriteStdout("Entering replica output mode...  (press Ctrl-C to quit)\n"u8);
-                //TODO ReplicaMode.StreamFromOpenConnection(this, sendSync: false);
+                ReplicaMode.StreamFromOpenConnection(this, sendSync: false);
                 return false;
             }
 
@@ -163,6 +170,20 @@ public sealed class CliSession(CliOptions options)
     }
 
     public string? ConnectionErrorText { get; private set; }
+
+    private bool streaming;
+    private bool interrupted;
+
+    /// <summary>Ctrl-C while MONITOR or SUBSCRIBE streams ends the stream (by closing the socket) and
+    /// returns to the prompt; at any other time it ends the program, as in redis-cli.</summary>
+    public void InterruptStreaming()
+    {
+        if (!Volatile.Read(ref streaming)) Environment.Exit(1);
+        Volatile.Write(ref interrupted, true);
+        try { Connection?.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both); }
+        catch (System.Net.Sockets.SocketException) { }
+        catch (ObjectDisposedException) { }
+    }
 
     private bool HandleReadFailure()
     {
@@ -216,7 +237,7 @@ public sealed class CliSession(CliOptions options)
         try
         {
             var reply = Connection.Execute("SELECT", Database.ToString());
-            if (reply.IsError) Console.Error.Write($"SELECT {Database} failed: {reply.AsText()}\n");
+            if (reply.IsError) Stdio.Error($"SELECT {Database} failed: {reply.AsText()}\n");
         }
         catch (RedisConnectionException) { }
     }
@@ -242,7 +263,11 @@ public sealed class CliSession(CliOptions options)
             }
             if (reply.Type == RespType.Push && Resp3 && !IsPubSubMessage(reply))
             {
-                if (Options.ShowPushes ?? Program.StdoutIsTerminal) Print(reply, outputRaw);
+                if (Options.ShowPushes ?? Program.StdoutIsTerminal)
+                {
+                    if (Options.Output == OutputMode.Standard && IsInvalidation(reply)) PrintInvalidation(reply);
+                    else Print(reply, outputRaw);
+                }
                 continue;
             }
             break;
@@ -250,12 +275,33 @@ public sealed class CliSession(CliOptions options)
         LastReplyType = reply.Type;
         if (reply.IsError && Options.ExitCodeOnError && !Interactive)
         {
-            Console.Error.Write(Encoding.UTF8.GetString(reply.Bytes) + "\n");
+            Stdio.Error(Encoding.UTF8.GetString(reply.Bytes) + "\n");
             failedWithErrorCode = true;
             return true;
         }
         Print(reply, outputRaw);
         return true;
+    }
+
+    private static bool IsInvalidation(RespValue push) =>
+        push.Elements.Length == 2 && push.Elements[0].Type == RespType.BulkString
+        && push.Elements[0].Bytes.AsSpan().StartsWith("invalidate"u8) && push.Elements[1].Type == RespType.Array;
+
+    // Client-side caching invalidations get a one-line form on a terminal: -> invalidate: 'k1', 'k2'
+    private void PrintInvalidation(RespValue push)
+    {
+        formatted.ResetWrittenCount();
+        formatted.Write("-> invalidate: "u8);
+        var keys = push.Elements[1].Elements;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            formatted.Write("'"u8);
+            formatted.Write(keys[i].Bytes);
+            formatted.Write("'"u8);
+            if (i < keys.Length - 1) formatted.Write(", "u8);
+        }
+        formatted.Write("\n"u8);
+        WriteStdout(formatted.WrittenSpan);
     }
 
     private static bool IsPubSubMessage(RespValue push)
@@ -278,15 +324,20 @@ public sealed class CliSession(CliOptions options)
                 ReplyFormatter.Raw(reply, formatted, Options.BulkDelimiter);
                 formatted.Write(Options.ReplyDelimiter);
             }
-            else
+            else if (Options.Output == OutputMode.Csv)
             {
                 ReplyFormatter.Csv(reply, formatted);
+                formatted.Write("\n"u8);
+            }
+            else
+            {
+                ReplyFormatter.Json(reply, formatted, quoted: Options.Output == OutputMode.QuotedJson);
                 formatted.Write("\n"u8);
             }
         }
         catch (UnknownReplyTypeException e)
         {
-            Console.Error.Write(e.Message + "\n");
+            Stdio.Error(e.Message + "\n");
             Environment.Exit(1);
         }
         WriteStdout(formatted.WrittenSpan);

@@ -48,7 +48,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
     private const uint ISIG = 0x1, ICANON = 0x2, ECHO = 0x8, IEXTEN = 0x8000;
     private const int VTIME = 5, VMIN = 6, TCSAFLUSH = 2;
 
-    private static readonly Stream Terminal = Console.OpenStandardOutput();
+    private static readonly Stream Terminal = Stdio.OpenStandardOutput();
 
     private static byte[]? EnterRawMode()
     {
@@ -115,7 +115,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
         if (original is null)
         {
             Write(prompt);
-            return Console.In.ReadLine();
+            return ReadCookedLine();
         }
         try { return Edit(prompt); }
         finally { TcSetAttr(0, TCSAFLUSH, original); }
@@ -128,9 +128,11 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
         int historyIndex = history.Lines.Count;
         string? draft = null;
         Refresh(prompt, line, cursor, withHint: true);
+        int pushedBack = -1;
         while (true)
         {
-            int c = ReadByte();
+            int c = pushedBack >= 0 ? pushedBack : ReadByte();
+            pushedBack = -1;
             if (c < 0) return null;
             switch (c)
             {
@@ -140,7 +142,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
                     Write("\r\n");
                     return line.ToString();
                 case 3:
-                    Write("^C\r\n");
+                    Write("\r\n");
                     return null;
                 case 4:
                     if (line.Length == 0) { Write("\r\n"); return null; }
@@ -176,7 +178,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
                 case 16: Browse(-1); break;
                 case 14: Browse(1); break;
                 case 9:
-                    CompleteAt();
+                    pushedBack = CompleteAt();
                     break;
                 case 27:
                 {
@@ -217,47 +219,69 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
             cursor = line.Length;
         }
 
-        void CompleteAt()
+        // Tab cycles through the candidates (and back to the typed text); Esc restores the typed text;
+        // any other key accepts the shown candidate and is then handled normally (returned here).
+        int CompleteAt()
         {
             var options = complete(line.ToString()).ToList();
-            if (options.Count == 0) { Write("\x07"); return; }
+            if (options.Count == 0) { Write("\x07"); return -1; }
             int choice = 0;
             string original = line.ToString();
             while (true)
             {
-                var shown = new StringBuilder(options[choice]);
-                Refresh(prompt, shown, shown.Length, withHint: false);
+                string shown = choice < options.Count ? options[choice] : original;
+                if (choice == options.Count) Write("\x07");
+                Refresh(prompt, new StringBuilder(shown), shown.Length, withHint: true);
                 int next = ReadByte();
                 if (next == 9)
                 {
                     choice = (choice + 1) % (options.Count + 1);
-                    if (choice == options.Count)
-                    {
-                        Refresh(prompt, new StringBuilder(original), original.Length, withHint: false);
-                        Write("\x07");
-                        next = ReadByte();
-                        if (next != 9) { line.Clear().Append(original); cursor = line.Length; return; }
-                        choice = 0;
-                    }
                     continue;
                 }
-                if (next == 27) { line.Clear().Append(original); cursor = line.Length; return; }
-                line.Clear().Append(options[choice]);
+                if (next == 27)
+                {
+                    line.Clear().Append(original);
+                    cursor = line.Length;
+                    return -1;
+                }
+                line.Clear().Append(shown);
                 cursor = line.Length;
-                if (next >= 32) line.Insert(cursor++, (char)next);
-                return;
+                return next;
             }
         }
     }
 
     private void Refresh(string prompt, StringBuilder line, int cursor, bool withHint)
     {
-        var output = new StringBuilder("\r").Append(prompt).Append(line);
-        if (withHint && hint(line.ToString()) is { } suggestion)
-            output.Append("\x1b[0;90;49m").Append(suggestion).Append("\x1b[0m");
+        int columns = TerminalColumns();
+        // Single-line mode: scroll the text horizontally so the cursor stays on screen.
+        string text = line.ToString();
+        int start = 0, length = text.Length, position = cursor;
+        while (prompt.Length + position >= columns && length > 0) { start++; length--; position--; }
+        while (prompt.Length + length > columns && length > 0) length--;
+        var output = new StringBuilder("\r").Append(prompt).Append(text, start, length);
+        if (withHint && prompt.Length + length < columns && hint(text) is { Length: > 0 } suggestion)
+        {
+            int room = columns - (prompt.Length + length);
+            output.Append("\x1b[0;90;49m").Append(suggestion.Length > room ? suggestion[..room] : suggestion).Append("\x1b[0m");
+        }
         output.Append("\x1b[0K\r");
-        int column = prompt.Length + cursor;
+        int column = prompt.Length + position;
         if (column > 0) output.Append("\x1b[").Append(column).Append('C');
         Write(output.ToString());
+    }
+
+    private static int TerminalColumns() => Stdio.TerminalColumns();
+
+    private static string? ReadCookedLine()
+    {
+        var bytes = new List<byte>();
+        while (true)
+        {
+            int c = ReadByte();
+            if (c < 0) return bytes.Count == 0 ? null : Encoding.UTF8.GetString(bytes.ToArray());
+            if (c == '\n') return Encoding.UTF8.GetString(bytes.ToArray());
+            bytes.Add((byte)c);
+        }
     }
 }

@@ -15,7 +15,7 @@ public static partial class Program
 
     public static void PrintContextError(string? message)
     {
-        if (message is not null) Console.Error.Write($"Error: {message}\n");
+        if (message is not null) Stdio.Error($"Error: {message}\n");
     }
 
     public static int Main(string[] args)
@@ -27,17 +27,21 @@ public static partial class Program
 
         var session = new CliSession(options);
 
-//TODO         if (options.IntrinsicLatencySeconds > 0) return ToolModes.IntrinsicLatency(options.IntrinsicLatencySeconds);
-//TODO         if (options.TopologyMode) return Topology.Run(session);
-//TODO         if (options.LatencyMode) return ConnectOrExit(session) ?? ToolModes.Latency(session);
-//TODO         if (options.LatencyDistMode) return ConnectOrExit(session) ?? ToolModes.LatencyDist(session);
-//TODO         if (options.ReplicaMode) return ConnectOrExit(session) ?? ReplicaMode.Run(session);
-//TODO         if (options.RdbFile is not null) return ConnectOrExit(session) ?? ReplicaMode.FetchRdb(session);
-//TODO         if (options.PipeMode) return ConnectOrExit(session) ?? ToolModes.Pipe(session);
-//TODO         if (options.BigKeys) return ConnectOrExit(session) ?? KeySampler.Run(session, byMemory: false);
-//TODO         if (options.MemKeys) return ConnectOrExit(session) ?? KeySampler.Run(session, byMemory: true);
-//TODO         if (options.StatMode) return ConnectOrExit(session) ?? ToolModes.Stat(session);
-//TODO         if (options.ScanMode) return ConnectOrExit(session) ?? ToolModes.Scan(session);
+        if (options.IntrinsicLatencySeconds > 0) return ToolModes.IntrinsicLatency(options.IntrinsicLatencySeconds);
+        if (options.TopologyMode) return Topology.Run(session);
+        if (options.LatencyMode) return ConnectOrExit(session) ?? ToolModes.Latency(session);
+        if (options.LatencyDistMode || options.HotKeys)
+        {
+            Stdio.Error($"csredis-cli: {(options.HotKeys ? "--hotkeys" : "--latency-dist")} is not supported.\n");
+            return 1;
+        }
+        if (options.ReplicaMode) return ConnectOrExit(session) ?? ReplicaMode.Run(session);
+        if (options.RdbFile is not null) return ConnectOrExit(session) ?? ReplicaMode.FetchRdb(session);
+        if (options.PipeMode) return ConnectOrExit(session) ?? ToolModes.Pipe(session);
+        if (options.BigKeys) return ConnectOrExit(session) ?? KeySampler.Run(session, byMemory: false);
+        if (options.MemKeys) return ConnectOrExit(session) ?? KeySampler.Run(session, byMemory: true);
+        if (options.StatMode) return ConnectOrExit(session) ?? ToolModes.Stat(session);
+        if (options.ScanMode) return ConnectOrExit(session) ?? ToolModes.Scan(session);
 
         if (options.Command.Length == 0 && options.EvalFile is null)
         {
@@ -45,7 +49,7 @@ public static partial class Program
             return new Repl(session).Run();
         }
         if (!session.Connect()) return 1;
-//TODO         if (options.EvalFile is not null) return ToolModes.Eval(session);
+        if (options.EvalFile is not null) return ToolModes.Eval(session);
         return NonInteractive(session);
     }
 
@@ -78,7 +82,7 @@ public static partial class Program
             int index = argv.FindIndex(a => a.AsSpan().SequenceEqual(tagBytes));
             if (index < 0)
             {
-                Console.Error.Write("Using -X option but stdin tag not match.\n");
+                Stdio.Error("Using -X option but stdin tag not match.\n");
                 return 1;
             }
             argv[index] = ReadAllStdin();
@@ -88,7 +92,7 @@ public static partial class Program
 
     public static byte[] ReadAllStdin()
     {
-        using var stdin = Console.OpenStandardInput();
+        using var stdin = Stdio.OpenStandardInput();
         using var buffer = new MemoryStream();
         stdin.CopyTo(buffer);
         return buffer.ToArray();

@@ -10,6 +10,12 @@ public sealed class Repl(CliSession session)
     public int Run()
     {
         session.Interactive = true;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                session.InterruptStreaming();
+            });
         // redis-cli loads command docs for help and hints whenever it enters this loop.
         HelpCatalog.For(session);
         return Program.StdinIsTerminal ? RunOnTerminal() : RunOnPipe();
@@ -17,7 +23,7 @@ public sealed class Repl(CliSession session)
 
     private int RunOnPipe()
     {
-        using var stdin = Console.OpenStandardInput();
+        using var stdin = Stdio.OpenStandardInput();
         var pending = new List<byte>();
         var chunk = new byte[64 * 1024];
         while (true)
@@ -39,11 +45,45 @@ public sealed class Repl(CliSession session)
         return 0;
     }
 
+    private bool hintsEnabled = true;
+
+    /// <summary>":set hints" / ":set nohints", typed or read from ~/.redisclirc (REDISCLI_RCFILE).</summary>
+    private void SetPreference(string[] words, bool fromRcFile)
+    {
+        string origin = fromRcFile ? ".redisclirc: " : "";
+        if (words[0] == ":set")
+        {
+            if (words.Length < 2) return;
+            if (words[1] == "hints") hintsEnabled = true;
+            else if (words[1] == "nohints") hintsEnabled = false;
+            else session.WriteStdout(Encoding.UTF8.GetBytes($"{origin}unknown redis-cli preference '{words[1]}'\n"));
+        }
+        else session.WriteStdout(Encoding.UTF8.GetBytes($"{origin}unknown redis-cli internal command '{words[0]}'\n"));
+    }
+
+    private void LoadRcFile()
+    {
+        string? path = Environment.GetEnvironmentVariable("REDISCLI_RCFILE");
+        if (path is null && Environment.GetEnvironmentVariable("HOME") is { } home) path = Path.Combine(home, ".redisclirc");
+        if (path is null || !File.Exists(path)) return;
+        try
+        {
+            foreach (var line in File.ReadAllLines(path))
+            {
+                var words = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(line));
+                if (words is { Count: > 0 } && words[0].Length > 0 && words[0][0] == ':')
+                    SetPreference(words.Select(Encoding.UTF8.GetString).ToArray(), fromRcFile: true);
+            }
+        }
+        catch (IOException) { }
+    }
+
     private int RunOnTerminal()
     {
+        LoadRcFile();
         var history = new LineHistory(HistoryPath());
         history.Load();
-        var editor = new LineEditor(history, line => HelpCatalog.For(session).Hint(line), Complete);
+        var editor = new LineEditor(history, line => hintsEnabled ? HelpCatalog.For(session).Hint(line) : null, Complete);
         while (true)
         {
             string? line = editor.ReadLine(Prompt());
@@ -117,6 +157,11 @@ public sealed class Repl(CliSession session)
         addToHistory?.Add(Encoding.UTF8.GetString(line));
         if (first.Equals("quit", StringComparison.OrdinalIgnoreCase) || first.Equals("exit", StringComparison.OrdinalIgnoreCase))
             return false;
+        if (first.StartsWith(':'))
+        {
+            SetPreference(argv.Select(Encoding.UTF8.GetString).ToArray(), fromRcFile: false);
+            return true;
+        }
         if (argv.Count == 3 && first.Equals("connect", StringComparison.OrdinalIgnoreCase))
         {
             session.Options.Host = Encoding.UTF8.GetString(argv[1]);

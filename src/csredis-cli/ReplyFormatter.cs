@@ -179,6 +179,95 @@ public static class ReplyFormatter
         }
     }
 
+    /// <summary>--json / --quoted-json: maps become objects (non-string keys quoted), errors error:"text".</summary>
+    public static void Json(RespValue reply, ArrayBufferWriter<byte> output, bool quoted)
+    {
+        switch (reply.Type)
+        {
+            case RespType.Error:
+                Ascii(output, "error:");
+                JsonString(reply.Bytes, output, quoted);
+                break;
+            case RespType.SimpleString:
+            case RespType.BulkString:
+            case RespType.Verbatim:
+                JsonString(reply.Bytes, output, quoted);
+                break;
+            case RespType.Integer:
+                Ascii(output, reply.Integer.ToString());
+                break;
+            case RespType.Double:
+                output.Write(reply.Bytes);
+                break;
+            case RespType.Null:
+                Ascii(output, "null");
+                break;
+            case RespType.Boolean:
+                Ascii(output, reply.Integer != 0 ? "true" : "false");
+                break;
+            case RespType.BigNumber:
+                throw new UnknownReplyTypeException(HiredisBigNumberType);
+            case RespType.Map:
+                Ascii(output, "{");
+                for (int i = 0; i < reply.Elements.Length; i += 2)
+                {
+                    var key = reply.Elements[i];
+                    if (key.Type is RespType.SimpleString or RespType.BulkString or RespType.Verbatim) JsonString(key.Bytes, output, quoted);
+                    else
+                    {
+                        Ascii(output, "\"");
+                        Json(key, output, quoted);
+                        Ascii(output, "\"");
+                    }
+                    Ascii(output, ":");
+                    Json(reply.Elements[i + 1], output, quoted);
+                    if (i + 2 < reply.Elements.Length) Ascii(output, ",");
+                }
+                Ascii(output, "}");
+                break;
+            default:
+                Ascii(output, "[");
+                for (int i = 0; i < reply.Elements.Length; i++)
+                {
+                    Json(reply.Elements[i], output, quoted);
+                    if (i + 1 < reply.Elements.Length) Ascii(output, ",");
+                }
+                Ascii(output, "]");
+                break;
+        }
+    }
+
+    // JSON escapes for control characters only; other bytes pass through. Quoted mode first applies the
+    // C-style quoting so the result is plain ASCII.
+    private static void JsonString(ReadOnlySpan<byte> bytes, ArrayBufferWriter<byte> output, bool quoted)
+    {
+        if (quoted)
+        {
+            var repr = new ArrayBufferWriter<byte>(bytes.Length + 8);
+            Quote(bytes, repr);
+            bytes = repr.WrittenSpan[1..^1].ToArray();
+        }
+        Ascii(output, "\"");
+        foreach (byte b in bytes)
+        {
+            switch (b)
+            {
+                case (byte)'"' when !quoted: Ascii(output, "\\\""); break; // quoted mode leaves repr's \" as is
+                case (byte)'\\': Ascii(output, "\\\\"); break;
+                case (byte)'\b': Ascii(output, "\\b"); break;
+                case (byte)'\f': Ascii(output, "\\f"); break;
+                case (byte)'\n': Ascii(output, "\\n"); break;
+                case (byte)'\r': Ascii(output, "\\r"); break;
+                case (byte)'\t': Ascii(output, "\\t"); break;
+                default:
+                    if (b < 0x20) Ascii(output, $"\\u{b:x4}");
+                    else output.Write([b]);
+                    break;
+            }
+        }
+        Ascii(output, "\"");
+    }
+
     /// <summary>Double-quoted with C escapes; bytes outside printable ASCII become \xNN.</summary>
     public static void Quote(ReadOnlySpan<byte> bytes, IBufferWriter<byte> output)
     {

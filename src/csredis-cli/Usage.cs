@@ -8,7 +8,7 @@ public static class Usage
 
     public static void PrintHelpAndExit(int exitCode)
     {
-        var stdout = Console.OpenStandardOutput();
+        var stdout = Stdio.OpenStandardOutput();
         stdout.Write(System.Text.Encoding.UTF8.GetBytes(HelpText.Replace("\r\n", "\n") + "\n"));
         stdout.Flush();
         Environment.Exit(exitCode);

@@ -117,15 +117,6 @@ public sealed class RedisBlockingConnection : IDisposable
         catch (ObjectDisposedException) { throw new RedisConnectionException("Broken pipe"); }
     }
 
-    /// <summary>True when a whole reply is already buffered, so ReadReply would not block.</summary>
-    public bool HasBufferedReply()
-    {
-        var probe = new RespReplyParser { AcceptAttributes = parser.AcceptAttributes };
-        return probe.TryParse(buffer.AsSpan(start, end - start), out _, out _) == RespParseStatus.Complete;
-    }
-
-    public int BufferedByteCount => end - start;
-
     /// <summary>Blocks until a whole reply is parsed. A socket receive timeout surfaces as a TimeoutException.</summary>
     public RespValue ReadReply()
     {
@@ -150,6 +141,19 @@ public sealed class RedisBlockingConnection : IDisposable
             return n;
         }
         return ReceiveOrThrow(destination);
+    }
+
+    /// <summary>Returns bytes taken by ReadRaw that belong to what follows (the replication stream after a
+    /// snapshot's EOF marker), so the next read sees them first.</summary>
+    public void Unread(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        var rest = buffer.AsSpan(start, end - start).ToArray();
+        if (bytes.Length + rest.Length > buffer.Length) buffer = new byte[bytes.Length + rest.Length + 16 * 1024];
+        bytes.CopyTo(buffer);
+        rest.CopyTo(buffer.AsSpan(bytes.Length));
+        start = 0;
+        end = bytes.Length + rest.Length;
     }
 
     /// <summary>Reads one CRLF-terminated line outside the reply protocol (the $len header of a replication payload).</summary>

@@ -14,6 +14,12 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
     private static readonly string[][] ListSetup = [["RPUSH", "l", "a", "b", "c d", "x\ny"]];
     private static readonly string[][] BinarySetup = [["SET", "q", "a\"b\\c\u0001\u007f\t\r\n\a\b é"]];
 
+    private static readonly string[][] MixedSetup =
+    [
+        ["MSET", "a", "1", "bb", "22", "c", "333"], ["RPUSH", "l", "1", "2", "3"], ["HSET", "h", "f", "v"],
+        ["SADD", "s", "x"], ["ZADD", "z", "1", "m"], ["XADD", "st", "1-1", "f", "v"],
+    ];
+
     private static readonly Dictionary<string, Case> Cases = BuildCases();
 
     private static Dictionary<string, Case> BuildCases()
@@ -103,6 +109,40 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
             ["scan-mode"] = new(["--scan"], Setup: [["SET", "k1", "1"]]),
             ["scan-pattern"] = new(["--scan", "--pattern", "k2*"], Setup: [["MSET", "k1", "1", "k2", "2", "k22", "3"]]),
             ["eval-file"] = new(["--eval", "{script}", "k1", ",", "a1"]),
+            ["eval-keys-only"] = new(["--no-raw", "--eval", "{script}", "a", "b"]),
+            ["eval-missing-file"] = new(["--eval", "/nonexistent/script.lua"]),
+            ["bigkeys"] = new(["--bigkeys"], Setup: MixedSetup),
+            ["bigkeys-empty"] = new(["--bigkeys"]),
+            ["bigkeys-one-key"] = new(["--bigkeys"], Setup: [["SET", "a", "1"]]),
+            ["bigkeys-pattern"] = new(["--bigkeys", "--pattern", "b*"], Setup: MixedSetup),
+            ["memkeys"] = new(["--memkeys"], Setup: MixedSetup),
+            ["memkeys-samples"] = new(["--memkeys-samples", "0"], Setup: MixedSetup),
+            ["pipe"] = new(["--pipe"], Stdin: "SET p1 v\r\nGET p1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nc\r\nfoo\r\n"),
+            ["pipe-empty"] = new(["--pipe"], Stdin: ""),
+            ["subscribe-no-channel"] = new(["--no-raw", "psubscribe"]),
+            ["subscribe-no-channel-stdin"] = new([], Stdin: "subscribe\nping\n"),
+            ["repeat-stops-on-error"] = new(["-r", "3", "-e", "set", "a", "b", "c"]),
+            ["repeat-interval"] = new(["-r", "2", "-i", "0.05", "get", "a"], Setup: [["SET", "a", "1"]]),
+            ["empty-reply-delimiter"] = new(["-D", "", "get", "a"], Setup: [["SET", "a", "1"]]),
+            ["scan-no-match"] = new(["--scan", "--pattern", "zz*"], Setup: [["SET", "a", "1"]]),
+            ["scan-quoted-pattern"] = new(["--scan", "--quoted-pattern", "\"\\xc3*\""], Setup: [["SET", "é", "1"], ["SET", "a", "1"]]),
+            ["scan-tty-quotes"] = new(["--no-raw", "--scan"], Setup: [["SET", "é", "1"]]),
+            ["stdin-select-multi"] = new([], Stdin: "select 1\nset k v\nget k\nmulti\nselect 2\nexec\nget k\ndiscard\n"),
+            ["stdin-hello-reset"] = new(["--no-raw", "-3"], Stdin: "hgetall nope\nreset\nhgetall nope\n"),
+            ["pipe-inline-error"] = new(["--pipe"], Stdin: "set a\n"),
+            ["lolwut-is-raw"] = new(["--no-raw", "lolwut", "version", "5", "1", "1", "1"]),
+            ["json-nested"] = new(["--json", "-3", "eval", "return {1,{map={x=1,y={map={z='a\"b'}}}},{},{double=1.5},false,{err='E'}}", "0"]),
+            ["json-resp2-hash"] = new(["--json", "-2", "hgetall", "h"], Setup: [["HSET", "h", "f", "v"]]),
+            ["json-resp3-hash"] = new(["--json", "hgetall", "h"], Setup: [["HSET", "h", "f", "v"]]),
+            ["json-nil"] = new(["--json", "get", "nokey"]),
+            ["json-escapes"] = new(["--json", "get", "q"], Setup: [["SET", "q", "é\u0001\n\u001b\"\\\u007f"]]),
+            ["quoted-json-escapes"] = new(["--quoted-json", "get", "q"], Setup: [["SET", "q", "é\u0001\n\u001b\"\\\u007f"]]),
+            ["json-error"] = new(["--json", "foo"]),
+            ["json-error-code"] = new(["--json", "-e", "set", "a", "b", "c"]),
+            ["json-then-raw"] = new(["--json", "--raw", "ping"]),
+            ["json-stdin"] = new(["--json"], Stdin: "ping\nget nokey\n"),
+            ["json-non-string-keys"] = new(["--json", "-3", "eval", "return {map={[1.5]=2,['a b']={1}}}", "0"]),
+            ["rdb-unwritable"] = new(["--rdb", "/nonexistent/dir/x.rdb"]),
         };
         foreach (var protocol in new[] { "-2", "-3" })
         foreach (var type in new[] { "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false" })
@@ -110,6 +150,12 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
         {
             cases[$"protocol{protocol}-{type}{mode}"] = new([protocol, mode, "debug", "protocol", type]);
             cases[$"protocol{protocol}-{type}{mode}-pushes"] = new([protocol, mode, "--show-pushes", "yes", "debug", "protocol", type]);
+        }
+        foreach (var type in new[] { "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false" })
+        {
+            cases[$"json-{type}"] = new(["--json", "debug", "protocol", type]);
+            cases[$"json-resp2-{type}"] = new(["--json", "-2", "debug", "protocol", type]);
+            cases[$"quoted-json-{type}"] = new(["--quoted-json", "debug", "protocol", type]);
         }
         return cases;
     }

@@ -86,7 +86,12 @@ public sealed class CliTestServer : IDisposable
     public int Port { get; }
     public string UnixSocket { get; }
 
-    public CliTestServer()
+    public CliTestServer() : this([]) { }
+
+    /// <summary>Starts a server with arguments after the standard ones (e.g. --replicaof).</summary>
+    public static CliTestServer StartWith(params string[] extraArguments) => new(extraArguments);
+
+    private CliTestServer(string[] extraArguments)
     {
         Port = CliTestEnvironment.FreePort();
         UnixSocket = Path.Combine(Path.GetTempPath(), $"csredis-cli-test-{Port}.sock");
@@ -98,8 +103,10 @@ public sealed class CliTestServer : IDisposable
             WorkingDirectory = Path.GetTempPath(),
         };
         foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                     "--unixsocket", UnixSocket, "--enable-debug-command", "yes", "--daemonize", "no" })
+                     "--unixsocket", UnixSocket, "--enable-debug-command", "yes", "--daemonize", "no",
+                     "--repl-diskless-sync-delay", "0" })
             info.ArgumentList.Add(a);
+        foreach (var a in extraArguments) info.ArgumentList.Add(a);
         process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

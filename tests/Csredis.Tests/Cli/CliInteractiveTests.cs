@@ -1,0 +1,139 @@
+// Interactive sessions driven through a pseudo-terminal: tmux (on its own private server socket) runs
+// the cli, receives the same keystrokes, and the captured screens of redis-cli and csredis-cli must be
+// identical: prompt, echo, hints, completion, history, repeat counts, Ctrl-C handling.
+using System.Diagnostics;
+using Xunit;
+
+namespace Csredis.Tests.Cli;
+
+public sealed class TmuxScreen : IDisposable
+{
+    private static int sessionCounter;
+    private readonly string socketName = $"csredis-cli-test-{Environment.ProcessId}-{Interlocked.Increment(ref sessionCounter)}";
+    private readonly string historyFile;
+
+    public TmuxScreen(string command, string arguments)
+    {
+        historyFile = Path.Combine(Path.GetTempPath(), socketName + ".history");
+        File.Delete(historyFile);
+        Tmux("new-session", "-d", "-x", "100", "-y", "30",
+            $"env REDISCLI_HISTFILE={historyFile} TERM=xterm {command} {arguments}; echo EXIT=$?; sleep 30");
+        Thread.Sleep(700);
+    }
+
+    public string HistoryFile => historyFile;
+
+    public void Keys(params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            Tmux("send-keys", "-t", "0", "--", key);
+            Thread.Sleep(200);
+        }
+        Thread.Sleep(400);
+    }
+
+    public string Capture() => Tmux("capture-pane", "-p", "-t", "0");
+
+    private string Tmux(params string[] args)
+    {
+        var info = new ProcessStartInfo("tmux") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-L");
+        info.ArgumentList.Add(socketName);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit(5000);
+        return output;
+    }
+
+    public void Dispose()
+    {
+        Tmux("kill-server");
+        File.Delete(historyFile);
+    }
+}
+
+public sealed class CliInteractiveTests(CliTestServer server) : IClassFixture<CliTestServer>
+{
+    public static TheoryData<string> Scenarios() => new(ScenarioKeys.Keys.Order(StringComparer.Ordinal));
+
+    private static readonly Dictionary<string, string[]> ScenarioKeys = new()
+    {
+        ["basics"] = ["set a 1", "Enter", "get a", "Enter", "select 3", "Enter", "3 ping", "Enter", "hgetall nosuch", "Enter", "lrange l 0 -1", "Enter", "set "],
+        ["hints"] = ["set k v ", "C-u", "xadd k * ", "C-u", "client no-evict "],
+        ["help"] = ["help get", "Enter", "help @hyperloglog", "Enter"],
+        ["multi-prompt"] = ["multi", "Enter", "set a 1", "Enter", "exec", "Enter"],
+        ["history"] = ["ping", "Enter", "echo hi", "Enter", "Up", "Up", "Enter"],
+        ["completion"] = ["hget", "Tab", "C-u", "h", "Tab", "Tab"],
+        ["errors"] = ["foo", "Enter", "get 'x", "Enter", "0 ping", "Enter"],
+        ["editing"] = ["set a 1", "C-a", "x", "C-e", "y", "Left", "Left", "BSpace", "Enter"],
+        ["ctrl-c-exits"] = ["ping", "Enter", "C-c"],
+        ["monitor-ctrl-c"] = ["monitor", "Enter", "C-c", "ping", "Enter"],
+        ["subscribe-ctrl-c"] = ["subscribe ch", "Enter", "C-c", "ping", "Enter"],
+        ["connect"] = ["connect 127.0.0.1 1", "Enter", "ping", "Enter", "connect 127.0.0.1 {port}", "Enter", "ping", "Enter"],
+        ["quit"] = ["quit", "Enter"],
+        ["askpass"] = ["--askpass", "secret", "Enter", "ping", "Enter"],
+        ["db-prompt-and-clear"] = ["-n 2", "ping", "Enter", "select 0", "Enter", "help @nosuch", "Enter", "clear", "Enter"],
+        ["preferences"] = [":set nohints", "Enter", "set ", "C-u", ":set foo", "Enter", ":bar", "Enter", ":set hints", "Enter", "get "],
+        ["resp3-pushes-and-protocol-error"] = ["-3", "debug protocol push", "Enter", "client tracking on", "Enter", "get a", "Enter",
+            "set a 2", "Enter", "get a", "Enter", "hgetall h", "Enter", "debug protocol attrib", "Enter"],
+        ["resp3-bignum"] = ["-3", "debug protocol bignum", "Enter"],
+        ["blocking-timeout"] = ["blpop x 0.6", "Enter"],
+        ["client-kill-reconnect"] = ["client kill type normal", "Enter", "ping", "Enter"],
+    };
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void SameScreenAsRedisCli(string scenario)
+    {
+        var keys = ScenarioKeys[scenario].Select(k => k.Replace("{port}", server.Port.ToString())).ToArray();
+        // A leading option (like -3) goes on the command line rather than to the keyboard.
+        string options = keys[0].StartsWith('-') ? keys[0] + " " : "";
+        if (options.Length > 0) keys = keys[1..];
+        string Screen(string program)
+        {
+            server.Reset([["SET", "a", "1"], ["HSET", "h", "f", "v", "g", "w"]]);
+            using var screen = new TmuxScreen(program, $"{options}-p {server.Port}");
+            screen.Keys(keys);
+            return screen.Capture();
+        }
+        string expected = Screen(CliTestEnvironment.RealCli);
+        string actual = Screen(CliTestEnvironment.OurCli);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void ShutdownLeavesNotConnectedPrompt()
+    {
+        string Screen(string program)
+        {
+            using var own = CliTestServer.StartWith();
+            using var screen = new TmuxScreen(program, $"-p {own.Port}");
+            screen.Keys("shutdown nosave", "Enter", "ping", "Enter");
+            return screen.Capture().Replace(own.Port.ToString(), "PORT");
+        }
+        Assert.Equal(Screen(CliTestEnvironment.RealCli), Screen(CliTestEnvironment.OurCli));
+    }
+
+    [Fact]
+    public void NotConnectedPrompt()
+    {
+        int closedPort = CliTestEnvironment.FreePort();
+        string Screen(string program)
+        {
+            using var screen = new TmuxScreen(program, $"-p {closedPort}");
+            screen.Keys("ping", "Enter");
+            return screen.Capture();
+        }
+        Assert.Equal(Screen(CliTestEnvironment.RealCli), Screen(CliTestEnvironment.OurCli));
+    }
+
+    [Fact]
+    public void HistoryFileIsWritten()
+    {
+        using var screen = new TmuxScreen(CliTestEnvironment.OurCli, $"-p {server.Port}");
+        screen.Keys("ping", "Enter", "echo x", "Enter");
+        Assert.Equal("ping\necho x\n", File.ReadAllText(screen.HistoryFile));
+    }
+}

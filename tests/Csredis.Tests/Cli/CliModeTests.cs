@@ -1,0 +1,200 @@
+// Modes whose output depends on time or on a second process, so they cannot be compared byte for byte
+// with redis-cli: the RDB transfer (the snapshot embeds a timestamp), --replica streaming, --stat and
+// --latency (live counters), --topology (ours only). Each checks the shape and the facts instead.
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Csredis.Tests.Cli;
+
+public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestServer>
+{
+    private string[] At(params string[] args) => ["-p", server.Port.ToString(), .. args];
+
+    [Fact]
+    public void RdbTransferMatchesRedisCli()
+    {
+        server.Reset([["SET", "k", "v"], ["RPUSH", "l", "a", "b"]]);
+        string ours = Path.Combine(Path.GetTempPath(), $"csredis-cli-ours-{server.Port}.rdb");
+        string theirs = Path.Combine(Path.GetTempPath(), $"csredis-cli-theirs-{server.Port}.rdb");
+        try
+        {
+            var expected = CliTestEnvironment.Run(CliTestEnvironment.RealCli, At("--rdb", theirs));
+            var actual = CliTestEnvironment.Run(CliTestEnvironment.OurCli, At("--rdb", ours));
+            Assert.Equal(expected.StderrText.Replace(theirs, "FILE"), actual.StderrText.Replace(ours, "FILE"));
+            Assert.Equal(expected.ExitCode, actual.ExitCode);
+            var ourBytes = File.ReadAllBytes(ours);
+            Assert.Equal(File.ReadAllBytes(theirs).Length, ourBytes.Length);
+            Assert.StartsWith("REDIS", System.Text.Encoding.ASCII.GetString(ourBytes, 0, 5));
+        }
+        finally
+        {
+            File.Delete(ours);
+            File.Delete(theirs);
+        }
+    }
+
+    [Fact]
+    public void RdbToStdoutWritesTheSnapshot()
+    {
+        server.Reset([["SET", "k", "v"]]);
+        var actual = CliTestEnvironment.Run(CliTestEnvironment.OurCli, At("--rdb", "-"));
+        Assert.Equal(0, actual.ExitCode);
+        Assert.StartsWith("REDIS", System.Text.Encoding.ASCII.GetString(actual.Stdout, 0, 5));
+        Assert.Equal(0xFF, actual.Stdout[^9]); // RDB EOF opcode before the 8-byte checksum
+    }
+
+    [Fact]
+    public async Task ReplicaModePrintsPropagatedCommands()
+    {
+        server.Reset([]);
+        var info = new ProcessStartInfo(CliTestEnvironment.OurCli)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in At("--replica")) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        try
+        {
+            var stderrTask = Task.Run(() => process.StandardError.ReadToEnd());
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            string? line = null;
+            var reader = Task.Run(() =>
+            {
+                string? l;
+                while ((l = process.StandardOutput.ReadLine()) is not null)
+                    if (l.Contains("\"replicated\"")) return l;
+                return null;
+            });
+            while (!reader.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                using (var connection = server.Connect()) connection.Execute("SET", "replicated", "va\"l");
+                await Task.WhenAny(reader, Task.Delay(300));
+            }
+            line = reader.IsCompleted ? await reader : null;
+            process.Kill();
+            process.WaitForExit();
+            Assert.Equal("\"SET\",\"replicated\",\"va\\\"l\"", line);
+            Assert.Matches(new Regex("^sending REPLCONF capa eof\nsending REPLCONF rdb-filter-only \n" +
+                "SYNC with master, discarding bytes of bulk transfer until EOF marker...\n" +
+                "SYNC done after \\d+ bytes. Logging commands from master.\nsending REPLCONF ACK 0\n$"), await stderrTask);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void OutputAppendsToARedirectedFile()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"csredis-cli-redirect-{server.Port}.txt");
+        string Run(string cli)
+        {
+            CliTestEnvironment.Run("/bin/sh", ["-c", $"(echo before; {cli} -p {server.Port} ping; echo after) > {file}"]);
+            return File.ReadAllText(file);
+        }
+        try
+        {
+            Assert.Equal("before\nPONG\nafter\n", Run(CliTestEnvironment.OurCli));
+            Assert.Equal(Run(CliTestEnvironment.RealCli), Run(CliTestEnvironment.OurCli));
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void LatencySummaryWhenNotATerminal()
+    {
+        var result = CliTestEnvironment.Run(CliTestEnvironment.OurCli, At("--latency", "-i", "0.3"));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(new Regex(@"^\d+ \d+ \d+\.\d\d \d+\n$"), result.StdoutText);
+        var csv = CliTestEnvironment.Run(CliTestEnvironment.OurCli, At("--latency", "--csv", "-i", "0.2"));
+        Assert.Matches(new Regex(@"^\d+,\d+,\d+\.\d\d,\d+\n$"), csv.StdoutText);
+    }
+
+    [Fact]
+    public void StatPrintsHeaderAndRows()
+    {
+        server.Reset([["SET", "a", "1"], ["SET", "b", "2"]]);
+        var info = new ProcessStartInfo(CliTestEnvironment.OurCli) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in At("--stat", "-i", "0.2")) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        try
+        {
+            Assert.Equal("------- data ------ --------------------- load -------------------- - child -", process.StandardOutput.ReadLine());
+            Assert.Equal("keys       mem      clients blocked requests            connections          ", process.StandardOutput.ReadLine());
+            var first = process.StandardOutput.ReadLine()!;
+            var second = process.StandardOutput.ReadLine()!;
+            Assert.Matches(new Regex(@"^2          \d+\.\d\d[KMG]\s+ \d+\s+\d+\s+\d+ \(\+0\)\s+ \d+\s*$"), first);
+            Assert.Matches(new Regex(@"^2          .* \(\+[1-9]\d*\)"), second);
+        }
+        finally
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void TopologyDrawsMasterAndReplicas()
+    {
+        using var replica = CliTestServer.StartWith("--replicaof", "127.0.0.1", server.Port.ToString());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var connection = replica.Connect();
+            if (connection.Execute("INFO", "replication").AsText().Contains("master_link_status:up")) break;
+            Thread.Sleep(100);
+        }
+        // Asked through the replica, it climbs to the master and draws the whole tree.
+        var result = CliTestEnvironment.Run(CliTestEnvironment.OurCli, ["-p", replica.Port.ToString(), "--topology"]);
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(new Regex($@"^master 127\.0\.0\.1:{server.Port} offset=\d+ replicas=1$"), lines[0]);
+        Assert.Matches(new Regex($@"^└─ replica 127\.0\.0\.1:{replica.Port} offset=\d+ link=up state=online acked=\d+ lag=\d+s replicas=0$"), lines[1]);
+    }
+
+    [Fact]
+    public void TopologyThroughASentinel()
+    {
+        int sentinelPort = CliTestEnvironment.FreePort();
+        string config = Path.Combine(Path.GetTempPath(), $"csredis-cli-sentinel-{sentinelPort}.conf");
+        File.WriteAllText(config, $"port {sentinelPort}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {server.Port} 1\n");
+        var info = new ProcessStartInfo("redis-sentinel") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(config);
+        using var sentinel = Process.Start(info)!;
+        sentinel.OutputDataReceived += (_, _) => { };
+        sentinel.BeginOutputReadLine();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    using var probe = Csredis.Common.Client.RedisBlockingConnection.ConnectTcp("127.0.0.1", sentinelPort);
+                    if (probe.Execute("PING").AsText() == "PONG") break;
+                }
+                catch (Exception) when (DateTime.UtcNow < deadline) { Thread.Sleep(100); }
+            }
+            var result = CliTestEnvironment.Run(CliTestEnvironment.OurCli, ["-p", sentinelPort.ToString(), "--topology"]);
+            Assert.Equal(0, result.ExitCode);
+            var lines = result.StdoutText.Split('\n');
+            Assert.Equal($"sentinel 127.0.0.1:{sentinelPort} monitors 1 master(s)", lines[0]);
+            Assert.Matches(new Regex($@"^""mymaster"" 127\.0\.0\.1:{server.Port} flags=master quorum=1 epoch=0 replicas=\d+ other-sentinels=0$"), lines[2]);
+            Assert.Equal("sentinels:", lines[3]);
+            Assert.Equal($"└─ sentinel 127.0.0.1:{sentinelPort} (this one)", lines[4]);
+            Assert.Equal("replication:", lines[5]);
+            Assert.Matches(new Regex($@"^master 127\.0\.0\.1:{server.Port} offset=\d+ replicas=\d+$"), lines[6]);
+        }
+        finally
+        {
+            sentinel.Kill();
+            sentinel.WaitForExit();
+            File.Delete(config);
+        }
+    }
+}
