@@ -18,7 +18,28 @@ public sealed class TmuxScreen : IDisposable
         File.Delete(historyFile);
         Tmux("new-session", "-d", "-x", "100", "-y", "30",
             $"env REDISCLI_HISTFILE={historyFile} TERM=xterm {command} {arguments}; echo EXIT=$?; sleep 30");
-        Thread.Sleep(700);
+        Thread.Sleep(300);
+        WaitUntilQuiet();
+    }
+
+    // Keys typed while the program is busy would be flushed when it re-enters raw mode, so each key
+    // waits for the screen to stop changing (bounded).
+    private void WaitUntilQuiet()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        string last = Capture();
+        var quietSince = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+            string now = Capture();
+            if (now != last)
+            {
+                last = now;
+                quietSince = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - quietSince >= TimeSpan.FromMilliseconds(300)) return;
+        }
     }
 
     public string HistoryFile => historyFile;
@@ -28,9 +49,8 @@ public sealed class TmuxScreen : IDisposable
         foreach (var key in keys)
         {
             Tmux("send-keys", "-t", "0", "--", key);
-            Thread.Sleep(200);
+            WaitUntilQuiet();
         }
-        Thread.Sleep(400);
     }
 
     public string Capture() => Tmux("capture-pane", "-p", "-t", "0");
