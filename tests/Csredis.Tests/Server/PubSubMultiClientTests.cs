@@ -71,6 +71,7 @@ public sealed class PubSubMultiClientTests
     [InlineData("Ex")]
     [InlineData("KEn")]
     [InlineData("Em")]
+    [InlineData("Klzhs")]
     public void KeyspaceNotificationsFollowTheConfiguredClasses(string flags) => AssertSame(Run((server, log) =>
     {
         using var writer = server.Connect();
@@ -82,6 +83,12 @@ public sealed class PubSubMultiClientTests
         log.Add(writer.Call("APPEND", "s", "w"));
         log.Add(writer.Call("INCR", "n"));
         log.Add(writer.Call("INCRBY", "n", "5"));
+        log.Add(writer.Call("DECR", "n"));
+        log.Add(writer.Call("RPUSH", "l", "a", "b"));
+        log.Add(writer.Call("LMOVE", "l", "l2", "LEFT", "RIGHT"));
+        log.Add(writer.Call("ZADD", "zs", "1", "m"));
+        log.Add(writer.Call("HSET", "h", "f", "v"));
+        log.Add(writer.Call("SADD", "st", "x"));
         log.Add(writer.Call("EXPIRE", "n", "100"));
         log.Add(writer.Call("PERSIST", "n"));
         log.Add(writer.Call("DEL", "s", "n", "missing"));
