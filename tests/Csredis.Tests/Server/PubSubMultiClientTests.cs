@@ -154,4 +154,23 @@ public sealed class PubSubMultiClientTests
         AssertSame(run);
         Assert.Contains("slow closed: True", run.Csredis);
     }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void SubscriptionConfirmationsAndMessagesIgnoreClientReplyOff(string protocol) => AssertSame(Run((server, log) =>
+    {
+        using var publisher = server.Connect();
+        using var sub = server.Connect();
+        sub.Send("HELLO", protocol);
+        sub.Next();
+        sub.Send("CLIENT", "REPLY", "OFF");
+        sub.Send("SUBSCRIBE", "ch");
+        log.Add(publisher.Call("PUBLISH", "ch", "m1"));
+        sub.Send("GET", "k"); // refused in RESP2 subscribed mode, ordinary in RESP3: silent either way
+        sub.Send("UNSUBSCRIBE", "ch");
+        Drain(sub, log, "sub");
+        sub.Send("CLIENT", "REPLY", "ON");
+        log.Add(sub.Call("PING"));
+    }));
 }
