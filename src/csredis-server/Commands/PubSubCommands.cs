@@ -40,11 +40,13 @@ public static class PubSubCommands
             c.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"u8);
             return;
         }
+        c.OutputIsPushes = true;
         for (int j = 1; j < c.Argc; j++) c.Server.PubSub.Subscribe(c, c.Arg(j), kind);
     }
 
     static void UnsubscribeEach(Client c, SubscriptionKind kind)
     {
+        c.OutputIsPushes = true;
         if (c.Argc == 1) c.Server.PubSub.UnsubscribeAll(c, kind);
         else for (int j = 1; j < c.Argc; j++) c.Server.PubSub.Unsubscribe(c, c.Arg(j), kind);
     }

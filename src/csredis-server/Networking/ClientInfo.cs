@@ -32,6 +32,9 @@ public sealed partial class Client
     public long TrackingRedirect = -1;
     public int ReplyBufferPeak;
 
+    /// <summary>Set by a command whose whole output is pub/sub confirmations: Redis sends those even under CLIENT REPLY OFF/SKIP.</summary>
+    public bool OutputIsPushes;
+
     /// <summary>A command held by CLIENT PAUSE, run when the pause ends.</summary>
     internal (Command Command, byte[][] Args)? Postponed;
 
@@ -59,9 +62,10 @@ public sealed partial class Client
         }
         if ((Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip)) != 0)
         {
-            Reply.Truncate(Reply.SentOffset + pendingBefore);
+            if (!OutputIsPushes) Reply.Truncate(Reply.SentOffset + pendingBefore);
             Flags &= ~ClientFlags.ReplySkip;
         }
+        OutputIsPushes = false;
     }
 
     /// <summary>Bytes of the current command's arguments (argv-mem).</summary>

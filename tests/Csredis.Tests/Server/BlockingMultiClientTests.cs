@@ -172,4 +172,38 @@ public sealed class BlockingMultiClientTests
         log.Add(a.Next() ?? "(none)");
         log.Add(pusher.Call("LLEN", "s9"));
     }));
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void SortedSetPopsWakeBlockedClientsInOrder(string protocol) => AssertSame(Run((server, log) =>
+    {
+        using var writer = server.Connect();
+        using var min = server.Connect();
+        using var max = server.Connect();
+        using var multi = server.Connect();
+        foreach (var c in new[] { min, max, multi })
+        {
+            c.Send("HELLO", protocol);
+            c.Next();
+        }
+        Park(min, "BZPOPMIN", "z", "0");
+        Park(max, "BZPOPMAX", "other", "z", "0");
+        Park(multi, "BZMPOP", "0", "2", "z", "z2", "MAX", "COUNT", "5");
+        log.Add(Pending(min));
+        // A list under the key does not wake sorted-set waiters.
+        log.Add(writer.Call("RPUSH", "z", "not-a-zset"));
+        log.Add(Pending(min));
+        log.Add(writer.Call("DEL", "z"));
+        log.Add(writer.Call("ZADD", "z", "1", "a", "2", "b", "3", "c", "4.5", "d"));
+        log.Add(min.Next() ?? "(none)");
+        log.Add(max.Next() ?? "(none)");
+        log.Add(multi.Next() ?? "(none)");
+        log.Add(writer.Call("EXISTS", "z"));
+        Park(min, "BZPOPMIN", "z", "0");
+        log.Add(writer.Call("ZINCRBY", "z", "7", "m"));
+        log.Add(min.Next() ?? "(none)");
+        log.Add(min.Call("BZMPOP", "0.05", "1", "z", "MIN"));
+        log.Add(min.Call("BZPOPMAX", "z", "0.05"));
+    }));
 }

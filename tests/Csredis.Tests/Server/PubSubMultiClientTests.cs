@@ -71,6 +71,7 @@ public sealed class PubSubMultiClientTests
     [InlineData("Ex")]
     [InlineData("KEn")]
     [InlineData("Em")]
+    [InlineData("Klzhs")]
     public void KeyspaceNotificationsFollowTheConfiguredClasses(string flags) => AssertSame(Run((server, log) =>
     {
         using var writer = server.Connect();
@@ -82,6 +83,12 @@ public sealed class PubSubMultiClientTests
         log.Add(writer.Call("APPEND", "s", "w"));
         log.Add(writer.Call("INCR", "n"));
         log.Add(writer.Call("INCRBY", "n", "5"));
+        log.Add(writer.Call("DECR", "n"));
+        log.Add(writer.Call("RPUSH", "l", "a", "b"));
+        log.Add(writer.Call("LMOVE", "l", "l2", "LEFT", "RIGHT"));
+        log.Add(writer.Call("ZADD", "zs", "1", "m"));
+        log.Add(writer.Call("HSET", "h", "f", "v"));
+        log.Add(writer.Call("SADD", "st", "x"));
         log.Add(writer.Call("EXPIRE", "n", "100"));
         log.Add(writer.Call("PERSIST", "n"));
         log.Add(writer.Call("DEL", "s", "n", "missing"));
@@ -147,4 +154,23 @@ public sealed class PubSubMultiClientTests
         AssertSame(run);
         Assert.Contains("slow closed: True", run.Csredis);
     }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void SubscriptionConfirmationsAndMessagesIgnoreClientReplyOff(string protocol) => AssertSame(Run((server, log) =>
+    {
+        using var publisher = server.Connect();
+        using var sub = server.Connect();
+        sub.Send("HELLO", protocol);
+        sub.Next();
+        sub.Send("CLIENT", "REPLY", "OFF");
+        sub.Send("SUBSCRIBE", "ch");
+        log.Add(publisher.Call("PUBLISH", "ch", "m1"));
+        sub.Send("GET", "k"); // refused in RESP2 subscribed mode, ordinary in RESP3: silent either way
+        sub.Send("UNSUBSCRIBE", "ch");
+        Drain(sub, log, "sub");
+        sub.Send("CLIENT", "REPLY", "ON");
+        log.Add(sub.Call("PING"));
+    }));
 }
