@@ -128,6 +128,27 @@ public sealed class RequestParser
             return ParseStatus.Incomplete;
         }
         int lineEnd = nl > _position && buf[nl - 1] == '\r' ? nl - 1 : nl;
+        var line = buf.AsSpan(_position, lineEnd - _position);
+        if (line.IndexOfAny((byte)'"', (byte)'\'') < 0)
+        {
+            // Without quotes sdssplitargs only splits on spaces: the words stay in the query buffer.
+            ArgCount = 0;
+            int p = 0;
+            while (true)
+            {
+                while (p < line.Length && ArgSplitter.IsSpace(line[p])) p++;
+                if (p >= line.Length) break;
+                int start = p;
+                while (p < line.Length && !ArgSplitter.IsSpace(line[p])) p++;
+                EnsureArgCapacity(ArgCount + 1);
+                ArgOffsets[ArgCount] = _position + start;
+                ArgLengths[ArgCount] = p - start;
+                ArgCount++;
+            }
+            ArgBuffer = buf;
+            _position = nl + 1;
+            return ParseStatus.Complete;
+        }
         _inlineParts.Clear();
         if (ArgSplitter.Split(buf.AsSpan(_position, lineEnd - _position), _inlineParts) < 0)
             return Fail("Protocol error: unbalanced quotes in request");
