@@ -84,7 +84,7 @@ public sealed class CliOptions
             else if (a == "--pattern" && hasValue) o.Pattern = Encoding.UTF8.GetBytes(Next());
             else if (a == "--quoted-pattern" && hasValue)
             {
-                var parsed = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(Next()));
+                var parsed = Csredis.Common.Text.ArgSplitter.Split(Encoding.UTF8.GetBytes(Next()));
                 if (parsed is not { Count: 1 })
                 {
                     Stdio.Error("Invalid quoted string specified for --quoted-pattern.\n");

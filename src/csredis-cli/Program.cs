@@ -64,7 +64,7 @@ public static partial class Program
             argv = [];
             foreach (var raw in options.Command)
             {
-                var parsed = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(raw));
+                var parsed = Csredis.Common.Text.ArgSplitter.Split(Encoding.UTF8.GetBytes(raw));
                 if (parsed is not { Count: 1 })
                 {
                     session.WriteStdout("Invalid quoted string\n"u8);

@@ -70,7 +70,7 @@ public sealed class Repl(CliSession session)
         {
             foreach (var line in File.ReadAllLines(path))
             {
-                var words = ArgumentSplitter.Split(Encoding.UTF8.GetBytes(line));
+                var words = Csredis.Common.Text.ArgSplitter.Split(Encoding.UTF8.GetBytes(line));
                 if (words is { Count: > 0 } && words[0].Length > 0 && words[0][0] == ':')
                     SetPreference(words.Select(Encoding.UTF8.GetString).ToArray(), fromRcFile: true);
             }
@@ -133,7 +133,7 @@ public sealed class Repl(CliSession session)
     /// <summary>Runs one input line; false when the loop must end (quit, exit).</summary>
     private bool Execute(byte[] line, LineHistory? addToHistory)
     {
-        var argv = ArgumentSplitter.Split(line);
+        var argv = Csredis.Common.Text.ArgSplitter.Split(line);
         if (argv is null)
         {
             session.WriteStdout("Invalid argument(s)\n"u8);

@@ -121,7 +121,10 @@ public sealed class RequestParser
 
     ParseStatus ParseInline(byte[] buf, int end)
     {
-        int nl = Array.IndexOf(buf, (byte)'\n', _position, end - _position);
+        // Redis looks for the newline with strchr: a NUL byte before it hides it, and the request
+        // stays incomplete until the buffer outgrows the inline limit.
+        int found = buf.AsSpan(_position, end - _position).IndexOfAny((byte)'\n', (byte)0);
+        int nl = found < 0 || buf[_position + found] == 0 ? -1 : _position + found;
         if (nl < 0)
         {
             if (end - _position > InlineMaxSize) return Fail("Protocol error: too big inline request");
@@ -139,7 +142,7 @@ public sealed class RequestParser
                 while (p < line.Length && ArgSplitter.IsSpace(line[p])) p++;
                 if (p >= line.Length) break;
                 int start = p;
-                while (p < line.Length && !ArgSplitter.IsSpace(line[p])) p++;
+                while (p < line.Length && !ArgSplitter.IsTokenEnd(line[p])) p++;
                 EnsureArgCapacity(ArgCount + 1);
                 ArgOffsets[ArgCount] = _position + start;
                 ArgLengths[ArgCount] = p - start;

@@ -11,6 +11,7 @@ public static class ArgSplitter
     /// </summary>
     public static int Split(ReadOnlySpan<byte> line, List<byte[]> output)
     {
+        line = UpToNul(line);
         int count = 0, p = 0;
         var current = new List<byte>();
         while (true)
@@ -62,9 +63,10 @@ public static class ArgSplitter
                 {
                     if (p >= line.Length) { done = true; break; }
                     byte c = line[p];
-                    if (IsSpace(c)) done = true;
-                    else if (c == '"' && current.Count == 0) inDouble = true;
-                    else if (c == '\'' && current.Count == 0) inSingle = true;
+                    // As sdssplitargs: a quote opens quoting even in the middle of a word ("a"b is ab).
+                    if (IsTokenEnd(c)) done = true;
+                    else if (c == '"') inDouble = true;
+                    else if (c == '\'') inSingle = true;
                     else current.Add(c);
                 }
                 if (p < line.Length) p++;
@@ -72,6 +74,13 @@ public static class ArgSplitter
             output.Add(current.ToArray());
             count++;
         }
+    }
+
+    /// <summary>The arguments of a typed or inline line, or null when quotes are unbalanced or misplaced.</summary>
+    public static List<byte[]>? Split(ReadOnlySpan<byte> line)
+    {
+        var parts = new List<byte[]>();
+        return Split(line, parts) < 0 ? null : parts;
     }
 
     /// <summary>Convenience for configuration text: returns null on unbalanced quotes.</summary>
@@ -84,8 +93,18 @@ public static class ArgSplitter
         return result;
     }
 
-    // isspace() in the C locale.
+    // isspace() in the C locale: what is skipped between arguments.
     public static bool IsSpace(byte c) => c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+
+    /// <summary>What ends an unquoted argument in sdssplitargs (narrower than isspace: \v and \f belong to the word).</summary>
+    public static bool IsTokenEnd(byte c) => c == ' ' || c == '\n' || c == '\r' || c == '\t';
+
+    /// <summary>sdssplitargs reads a C string: a NUL byte ends the line, whatever follows it is ignored.</summary>
+    public static ReadOnlySpan<byte> UpToNul(ReadOnlySpan<byte> line)
+    {
+        int nul = line.IndexOf((byte)0);
+        return nul < 0 ? line : line[..nul];
+    }
     static bool IsHex(byte c) => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     static int HexValue(byte c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

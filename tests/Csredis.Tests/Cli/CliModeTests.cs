@@ -146,7 +146,10 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
         while (DateTime.UtcNow < deadline)
         {
             using var connection = replica.Connect();
-            if (connection.Execute("INFO", "replication").AsText().Contains("master_link_status:up")) break;
+            using var master = server.Connect();
+            // The replica's link comes up before the master has put it online (diskless sync waits for its first ACK).
+            if (connection.Execute("INFO", "replication").AsText().Contains("master_link_status:up")
+                && master.Execute("INFO", "replication").AsText().Contains("state=online")) break;
             Thread.Sleep(100);
         }
         // Asked through the replica, it climbs to the master and draws the whole tree.
