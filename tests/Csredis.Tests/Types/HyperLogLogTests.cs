@@ -1,7 +1,7 @@
 // HyperLogLog against real Redis at sizes and in states the differential script cannot spell out:
 // 100k elements driven into both servers with the stored bytes (GET) and the estimate compared at
 // many points through sparse growth, promotion and dense; values built by one server working in
-// the other (GET/SET and DUMP/RESTORE); seeded random merges and counts over keys of mixed
+// the other (GET/SET, DUMP/RESTORE, a Redis RDB file); seeded random merges and counts over keys of mixed
 // encodings and sparse limits; crafted values (broken opcode streams, garbage registers, bad
 // headers); the dirty counter and keyspace hit/miss statistics; and a BGSAVE taken while PFADD,
 // PFMERGE and PFCOUNT rewrite the HLLs it is writing.
@@ -93,6 +93,41 @@ public sealed class HyperLogLogTests
                 from.Execute(Cmd("DEL", "reference"));
             }
             pair.Both(++step, "GET", key);
+        }
+    }
+
+    [Fact]
+    public void HyperLogLogsInARedisRdbFileWorkInCsredis()
+    {
+        using var dir = new DataDir();
+        int[] sizes = [0, 5, 200, 3000, 20_000];
+        var expected = new Dictionary<string, (string Count, string After)>();
+        var more = Enumerable.Range(0, 300).Select(i => (object)$"more:{i}").ToArray();
+        using (var redis = ServerProcess.StartRedis(PersistenceKit.ServerArgs(dir)))
+        using (var rc = redis.Connect())
+        {
+            foreach (int size in sizes)
+            {
+                var commands = new List<byte[][]> { Cmd("PFADD", $"h{size}") };
+                for (int from = 0; from < size; from += 1000)
+                    commands.Add(PfAdd($"h{size}", Enumerable.Range(from, Math.Min(1000, size - from)).Select(i => (object)$"e{i}")));
+                Assert.Empty(PersistenceKit.Pipeline(rc, commands));
+            }
+            Assert.Equal("OK", PersistenceKit.Exec(rc, "SAVE").Text);
+            foreach (int size in sizes)
+            {
+                string count = PersistenceKit.Exec(rc, "PFCOUNT", $"h{size}").Text;
+                PersistenceKit.Exec(rc, ["PFADD", $"h{size}", .. more]);
+                expected[$"h{size}"] = (count, RespFrame.Escape(rc.Execute(Cmd("GET", $"h{size}"))));
+            }
+        }
+        using var server = ServerProcess.StartCsredis(PersistenceKit.ServerArgs(dir));
+        using var c = server.Connect();
+        foreach (var (key, (count, after)) in expected)
+        {
+            Assert.Equal(count, PersistenceKit.Exec(c, "PFCOUNT", key).Text);
+            PersistenceKit.Exec(c, ["PFADD", key, .. more]);
+            Assert.Equal(after, RespFrame.Escape(c.Execute(Cmd("GET", key))));
         }
     }
 
