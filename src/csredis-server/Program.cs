@@ -93,6 +93,12 @@ public static class ServerMain
         if (args.Length == 0)
             Log.Warning($"Warning: no config file specified, using the default config. In order to specify a config file use {InvokedName()} /path/to/redis.conf");
         else Log.Warning("Configuration loaded");
+        if (AcceptedDirectives.TlsRequested(config.Registry))
+        {
+            AcceptedDirectives.LogTlsUnavailable(config.Registry);
+            Log.Warning("Failed to configure TLS. Check logs for more info.");
+            return 1;
+        }
         if (config.AcceptedInUse.Count > 0)
             Log.Warning("Configuration directives accepted for compatibility but not acted on by csredis: " + string.Join(", ", config.AcceptedInUse));
 
@@ -126,6 +132,7 @@ public static class ServerMain
         }
         Log.Notice($"Running mode=standalone, port={config.Port}.");
         Log.Warning("Server initialized");
+        if (!ModulesLoadable(config)) return 1;
         server.StartupMemory = server.UsedMemory();
         server.Persistence.LoadAtStartup(() => Log.Notice("Ready to accept connections"));
         server.Run();
@@ -142,6 +149,24 @@ public static class ServerMain
             return System.Text.Encoding.UTF8.GetString(cmdline, 0, end < 0 ? cmdline.Length : end);
         }
         catch (IOException) { return Environment.ProcessPath ?? "csredis-server"; }
+    }
+
+    /// <summary>
+    /// loadmodule: Redis loads each module after "Server initialized" and aborts when one fails.
+    /// csredis runs no Redis modules (they are native code written against Redis's internals), so any
+    /// loadmodule line aborts, worded as dlopen's failure when the file is not there.
+    /// </summary>
+    static bool ModulesLoadable(ServerConfig config)
+    {
+        foreach (var module in config.ModulesToLoad)
+        {
+            string path = module[0];
+            string reason = File.Exists(path) ? $"{path}: csredis cannot load Redis modules" : $"{path}: cannot open shared object file: No such file or directory";
+            Log.Warning($"Module {path} failed to load: {reason}");
+            Log.Warning($"Can't load module from {path}: server aborting");
+            return false;
+        }
+        return true;
     }
 
     /// <summary>A sentinel keeps its state in its config file: it must have one, and be able to write it.</summary>

@@ -90,7 +90,9 @@ public sealed partial class RedisServer
     public readonly Random Random = new();
 
     public readonly Dictionary<long, Client> Clients = new();
-    long _nextClientId;
+    // Redis 7.0 gives ids 1 and 2 to its scripting and functions clients at start-up, so the first
+    // connection is id 3; tools and write-ups (CLIENT LIST, CLIENT KILL ID) see the same numbers here.
+    long _nextClientId = 2;
     readonly List<Client> _pendingWrites = new();
     readonly List<Listener> _listeners = new();
     public readonly List<(string Address, int Port)> BoundAddresses = new();
@@ -204,7 +206,8 @@ public sealed partial class RedisServer
                     or System.Net.Sockets.SocketError.AddressFamilyNotSupported;
                 if (optional && unavailable) continue;
                 foreach (var (l, _) in opened) Libc.close(l.Fd);
-                error = "bind: " + Marshal.GetPInvokeErrorMessage(e.NativeErrorCode);
+                error = e.NativeErrorCode == (int)System.Net.Sockets.SocketError.HostNotFound || e.SocketErrorCode == System.Net.Sockets.SocketError.HostNotFound ? "Name or service not known"
+                    : "bind: " + Marshal.GetPInvokeErrorMessage(e.NativeErrorCode);
                 failedAddress = address;
                 return null;
             }

@@ -85,6 +85,35 @@ public static class ConfigFile
         return "\"" + arg.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }
 
+    /// <summary>
+    /// The files an include line names. As in Redis 7.0, a path with glob characters (* ? [) is
+    /// expanded like glob(3), in sorted order, and matching nothing is not an error; any other path
+    /// is opened as it is (and must exist).
+    /// </summary>
+    public static IEnumerable<string> IncludedFiles(string path)
+    {
+        if (path.IndexOfAny(['*', '?', '[']) < 0) return [path];
+        var candidates = new List<string> { path.StartsWith('/') ? "/" : "" };
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = new List<string>();
+            foreach (var dir in candidates)
+            {
+                if (part.IndexOfAny(['*', '?', '[']) < 0) { next.Add(dir + part + "/"); continue; }
+                string listDir = dir.Length == 0 ? "." : dir;
+                if (!System.IO.Directory.Exists(listDir)) continue;
+                IEnumerable<string> names;
+                try { names = System.IO.Directory.EnumerateFileSystemEntries(listDir).Select(System.IO.Path.GetFileName)!; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+                foreach (var name in names.Order(StringComparer.Ordinal))
+                    // glob(3) leaves dot files to patterns that start with a dot.
+                    if ((name[0] != '.' || part[0] == '.') && Glob.Match(part, name)) next.Add(dir + name + "/");
+            }
+            candidates = next;
+        }
+        return candidates.Select(c => c.TrimEnd('/')).Where(System.IO.File.Exists).ToList();
+    }
+
     /// <summary>Tokenizes configuration text; `include` lines are expanded in place (recursively).</summary>
     public static List<ConfigLine> Parse(string text, int includeDepth = 0)
     {
@@ -100,7 +129,8 @@ public static class ConfigFile
             if (args[0].Equals("include", StringComparison.OrdinalIgnoreCase) && args.Length == 2)
             {
                 if (includeDepth > 16) throw new ConfigException(i + 1, line, "Too many nested includes");
-                result.AddRange(Parse(ReadFile(args[1]), includeDepth + 1));
+                foreach (var included in IncludedFiles(args[1]))
+                    result.AddRange(Parse(ReadFile(included), includeDepth + 1));
                 continue;
             }
             result.Add(new ConfigLine(i + 1, line, args));

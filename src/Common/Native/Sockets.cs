@@ -17,7 +17,14 @@ public static unsafe class Sockets
             if (address == "*") ip = IPAddress.Any;
             else if (address == "::*") ip = IPAddress.IPv6Any;
             else if (address.Equals("localhost", StringComparison.OrdinalIgnoreCase)) ip = IPAddress.Loopback;
-            else throw new SocketException((int)SocketError.AddressNotAvailable);
+            else
+            {
+                // A host name, resolved as Redis's getaddrinfo does; a name that does not resolve
+                // surfaces as SocketError.HostNotFound (gai's "Name or service not known").
+                try { ip = Dns.GetHostAddresses(address).FirstOrDefault() ?? throw new SocketException((int)SocketError.HostNotFound); }
+                catch (SocketException) { throw new SocketException((int)SocketError.HostNotFound); }
+                catch (ArgumentException) { throw new SocketException((int)SocketError.HostNotFound); }
+            }
         }
         bool v6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
         int fd = Libc.socket(v6 ? Libc.AF_INET6 : Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);

@@ -190,7 +190,7 @@ public static class InfoCommand
         info.Field("used_memory_functions", s.Counter("used_memory_functions"));
         info.Field("used_memory_scripts", scripts);
         info.Field("used_memory_scripts_human", Human(scripts));
-        info.Field("maxmemory", s.Config.MaxMemory);
+        info.Field("maxmemory", s.Config.MaxMemory.ToString(CultureInfo.InvariantCulture));
         info.Field("maxmemory_human", Human(s.Config.MaxMemory));
         info.Field("maxmemory_policy", policy);
         info.Field("allocator_frag_ratio", Ratio(active, allocated));
@@ -412,15 +412,17 @@ public static class InfoCommand
         }
     }
 
-    /// <summary>Redis's bytesToHuman: B, then K/M/G/T/P with two decimals.</summary>
-    public static string Human(long bytes)
+    /// <summary>Redis's bytesToHuman: B, then K/M/G/T/P with two decimals; from 1024P on, bytes again.</summary>
+    public static string Human(long bytes) => bytes < 0 ? bytes.ToString(CultureInfo.InvariantCulture) + "B" : Human((ulong)bytes);
+
+    public static string Human(ulong bytes)
     {
-        double n = bytes;
         if (bytes < 1024) return bytes.ToString(CultureInfo.InvariantCulture) + "B";
         string[] units = ["K", "M", "G", "T", "P"];
-        int unit = -1;
-        do { n /= 1024; unit++; } while (n >= 1024 && unit < units.Length - 1);
-        return n.ToString("0.00", CultureInfo.InvariantCulture) + units[unit];
+        double scale = 1024;
+        for (int unit = 0; unit < units.Length; unit++, scale *= 1024)
+            if (bytes < scale * 1024) return (bytes / scale).ToString("0.00", CultureInfo.InvariantCulture) + units[unit];
+        return bytes.ToString(CultureInfo.InvariantCulture) + "B";
     }
 
     static string Fixed2(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);

@@ -35,7 +35,16 @@ public sealed class AcceptedDirectives
         Int("active-defrag-threshold-lower", 10, 0, 1000);
         Int("active-defrag-threshold-upper", 100, 0, 1000);
         Int("active-expire-effort", 1, 1, 10);
-        Bool("activedefrag", false);
+        // Defragmentation needs Redis's patched jemalloc; csredis refuses to turn it on as a Redis
+        // built without it does, with the same words (file line or CONFIG SET).
+        Special("activedefrag", "no", args =>
+        {
+            if (args.Length != 1) return (null, "wrong number of arguments");
+            var value = ConfigRegistry.ParseBool(args[0]);
+            if (value == null) return (null, ConfigRegistry.YesOrNo);
+            if (value.Value) return (null, "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution");
+            return ("no", null);
+        });
         Bool("always-show-logo", false, immutable: true);
         Bool("aof-disable-auto-gc", false);
         Bool("aof-load-truncated", true);
@@ -61,7 +70,9 @@ public sealed class AcceptedDirectives
         Int("cluster-announce-tls-port", 0, 0, 65535);
         Text("cluster-config-file", "nodes.conf", immutable: true);
         Bool("cluster-enabled", false, immutable: true);
-        Memory("cluster-link-sendbuf-limit", 0, 0, long.MaxValue);
+        _values["cluster-link-sendbuf-limit"] = "0";
+        _registry.UnsignedMemory("cluster-link-sendbuf-limit", () => ulong.Parse(_values["cluster-link-sendbuf-limit"], CultureInfo.InvariantCulture),
+            v => _values["cluster-link-sendbuf-limit"] = v.ToString(CultureInfo.InvariantCulture), accepted: true);
         Int("cluster-migration-barrier", 1, 0, int.MaxValue);
         Int("cluster-node-timeout", 15000, 0, long.MaxValue);
         Int("cluster-port", 0, 0, 65535, immutable: true);
@@ -75,8 +86,6 @@ public sealed class AcceptedDirectives
         Enum("enable-debug-command", "no", ["no", "yes", "local"], immutable: true);
         Enum("enable-module-command", "no", ["no", "yes", "local"], immutable: true);
         Enum("enable-protected-configs", "no", ["no", "yes", "local"], immutable: true);
-        Int("hash-max-listpack-entries", 512, 0, long.MaxValue, aliases: ["hash-max-ziplist-entries"]);
-        Memory("hash-max-listpack-value", 64, 0, long.MaxValue, aliases: ["hash-max-ziplist-value"]);
         Text("ignore-warnings", "");
         Int("io-threads", 1, 1, 128, immutable: true);
         Bool("io-threads-do-reads", false, immutable: true);
@@ -84,10 +93,7 @@ public sealed class AcceptedDirectives
         Bool("lazyfree-lazy-eviction", false);
         Bool("lazyfree-lazy-expire", false);
         Bool("lazyfree-lazy-server-del", false);
-        Int("lfu-decay-time", 1, 0, int.MaxValue);
-        Int("lfu-log-factor", 10, 0, int.MaxValue);
         Int("list-compress-depth", 0, 0, int.MaxValue);
-        Int("list-max-listpack-size", -2, int.MinValue, int.MaxValue, aliases: ["list-max-ziplist-size"]);
         Text("masterauth", "");
         Text("masteruser", "");
         Int("maxmemory-eviction-tenacity", 10, 0, 100);
@@ -96,7 +102,11 @@ public sealed class AcceptedDirectives
         Int("min-replicas-to-write", 0, 0, int.MaxValue, aliases: ["min-slaves-to-write"]);
         Bool("no-appendfsync-on-rewrite", false);
         Enum("oom-score-adj", "no", ["no", "yes", "relative", "absolute"]);
-        Text("proc-title-template", "{title} {listen-addr} {server-mode}");
+        Special("proc-title-template", "{title} {listen-addr} {server-mode}", args =>
+        {
+            if (args.Length != 1) return (null, "wrong number of arguments");
+            return ProcTitleTemplateIsValid(args[0]) ? (args[0], null) : (null, "template format is invalid or contains unknown variables");
+        }, rewrite: v => [Common.Config.ConfigRewriter.Quote(v)]);
         Enum("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"]);
         Bool("rdb-del-sync-files", false);
         Bool("rdb-save-incremental-fsync", true);
@@ -120,7 +130,6 @@ public sealed class AcceptedDirectives
         Bool("replica-serve-stale-data", true, aliases: ["slave-serve-stale-data"]);
         Enum("sanitize-dump-payload", "no", ["no", "yes", "clients"]);
         Text("server_cpulist", "", immutable: true);
-        Int("set-max-intset-entries", 512, 0, long.MaxValue);
         Bool("set-proc-title", true, immutable: true);
         Int("shutdown-timeout", 10, 0, int.MaxValue);
         Int("socket-mark-id", 0, 0, uint.MaxValue, immutable: true);
@@ -152,11 +161,25 @@ public sealed class AcceptedDirectives
         Bool("tls-session-caching", true);
         Int("tracking-table-max-keys", 1000000, 0, long.MaxValue);
         Text("unixsocket", "", immutable: true);
-        Int("zset-max-listpack-entries", 128, 0, long.MaxValue, aliases: ["zset-max-ziplist-entries"]);
-        Memory("zset-max-listpack-value", 64, 0, long.MaxValue, aliases: ["zset-max-ziplist-value"]);
 
         RegisterSpecial();
+        // csredis has no TLS: turning it on fails as it does in a Redis that cannot set TLS up.
+        foreach (var name in (string[])["tls-port", "tls-replication", "tls-cluster"])
+            _registry.Find(name)!.ApplyChange = () =>
+            {
+                if (!TlsRequested(_registry)) return null;
+                LogTlsUnavailable(_registry);
+                return "Unable to update TLS configuration. Check server logs.";
+            };
     }
+
+    /// <summary>Whether the configuration asks for TLS anywhere (a TLS port, TLS replication or cluster bus).</summary>
+    public static bool TlsRequested(ConfigRegistry registry) =>
+        registry.Find("tls-port")!.Get() != "0" || registry.Find("tls-replication")!.Get() == "yes" || registry.Find("tls-cluster")!.Get() == "yes";
+
+    /// <summary>Why TLS cannot be configured: Redis's words when no certificate is given, ours otherwise.</summary>
+    public static void LogTlsUnavailable(ConfigRegistry registry) =>
+        Log.Warning(registry.Find("tls-cert-file")!.Get().Length == 0 ? "No tls-cert-file configured!" : "TLS is not supported by csredis.");
 
     void Bool(string name, bool value, bool immutable = false, string[]? aliases = null)
     {
@@ -210,6 +233,39 @@ public sealed class AcceptedDirectives
         });
     }
 
+    /// <summary>
+    /// Redis's validateProcTitleTemplate: the template expands (known {variables}, "{{" and "}}" for
+    /// braces) to something not blank for this server, whose title is still empty while checking.
+    /// </summary>
+    bool ProcTitleTemplateIsValid(string template)
+    {
+        var expanded = new StringBuilder();
+        for (int i = 0; i < template.Length; i++)
+        {
+            char ch = template[i];
+            if (ch == '{' && i + 1 < template.Length && template[i + 1] == '{') { expanded.Append('{'); i++; continue; }
+            if (ch == '}' && i + 1 < template.Length && template[i + 1] == '}') { expanded.Append('}'); i++; continue; }
+            if (ch != '{') { expanded.Append(ch); continue; }
+            int close = template.IndexOf('}', i + 1);
+            if (close < 0) return false;
+            string? value = template[(i + 1)..close] switch
+            {
+                "title" => "",
+                "listen-addr" => "*:0",
+                "server-mode" => _values["cluster-enabled"] == "yes" ? "[cluster]" : "",
+                "port" => "0",
+                "tls-port" => _values["tls-port"],
+                "unixsocket" => _values["unixsocket"],
+                "config-file" => "",
+                _ => null,
+            };
+            if (value == null) return false;
+            expanded.Append(value);
+            i = close;
+        }
+        return expanded.ToString().Trim(' ').Length > 0;
+    }
+
     void RegisterSpecial()
     {
         Special("cluster-announce-hostname", "", args =>
@@ -224,15 +280,20 @@ public sealed class AcceptedDirectives
         {
             if (args.Length != 1) return (null, "wrong number of arguments");
             string text = args[0];
-            if (text.EndsWith('%'))
+            long value;
+            // Redis tries a memory value first, then "N%"; it keeps a percentage as a negative
+            // number, so a memory value that wraps negative reads back as a percentage there too.
+            if (ConfigRegistry.TryParseMemory(text, out ulong bytes)) value = unchecked((long)bytes);
+            else if (text.Length > 1 && text.EndsWith('%')
+                && Common.Text.NumberParsing.TryParseInt64(Encoding.ASCII.GetBytes(text[..^1]), out long percent) && percent >= 0)
+                value = -percent;
+            else return (null, "argument must be a memory or percent value");
+            if (value < 0)
             {
-                if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long percent))
-                    return (null, "argument must be a memory or percent value");
-                if (percent > 100) return (null, "percentage argument must be less or equal to 100");
-                return (percent + "%", null);
+                if (value < -100) return (null, "percentage argument must be less or equal to 100");
+                return ((-value) + "%", null);
             }
-            if (!ConfigRegistry.TryParseMemory(text, out long bytes) || bytes < 0) return (null, "argument must be a memory or percent value");
-            return (bytes.ToString(CultureInfo.InvariantCulture), null);
+            return (value.ToString(CultureInfo.InvariantCulture), null);
         }, rewrite: v => [v.EndsWith('%') ? v : ConfigRegistry.FormatMemory(long.Parse(v, CultureInfo.InvariantCulture))]);
         Special("oom-score-adj-values", "0 200 800", args =>
         {

@@ -115,9 +115,10 @@ public sealed class ConfigRegistry
     {
         if (memory)
         {
-            if (!TryParseMemory(text, out value)) return "argument must be a memory value";
-            // Memory values are unsigned in Redis: a negative number is not a memory value.
-            if (value < 0) return "argument must be a memory value";
+            if (!TryParseMemory(text, out ulong bytes)) { value = 0; return "argument must be a memory value"; }
+            // Redis keeps the parsed value in a long long: a wrapped-around huge value is negative
+            // and fails the range check, as it does there.
+            value = unchecked((long)bytes);
         }
         // Redis's string2ll: no '+', no leading zeros, no "-0", no spaces.
         else if (!Common.Text.NumberParsing.TryParseInt64(System.Text.Encoding.UTF8.GetBytes(text), out value))
@@ -128,6 +129,23 @@ public sealed class ConfigRegistry
 
     public void Memory(string name, long min, long max, Func<long> get, Action<long> set, bool immutable = false, bool accepted = false, params string[] aliases) =>
         Integer(name, min, max, get, set, immutable, memory: true, accepted, aliases);
+
+    /// <summary>
+    /// A memory value held as unsigned long long in Redis (maxmemory, cluster-link-sendbuf-limit):
+    /// every value memtoull yields is in range, including the saturated 18446744073709551615.
+    /// </summary>
+    public void UnsignedMemory(string name, Func<ulong> get, Action<ulong> set, bool immutable = false, bool accepted = false) => Add(new ConfigEntry
+    {
+        Name = name, Immutable = immutable, Accepted = accepted, Get = () => get().ToString(CultureInfo.InvariantCulture),
+        RewriteLines = v => [FormatMemory(ulong.Parse(v, CultureInfo.InvariantCulture))],
+        Set = args =>
+        {
+            if (args.Length != 1) return "wrong number of arguments";
+            if (!TryParseMemory(args[0], out ulong value)) return "argument must be a memory value";
+            set(value);
+            return null;
+        },
+    });
 
     public void Text(string name, Func<string> get, Action<string> set, bool immutable = false, bool isProtected = false, bool accepted = false, params string[] aliases) => Add(new ConfigEntry
     {
@@ -153,38 +171,58 @@ public sealed class ConfigRegistry
         },
     });
 
-    /// <summary>Redis's memtoull: plain bytes, or k/kb/m/mb/g/gb (k = 1000, kb = 1024), case-insensitive.</summary>
-    public static bool TryParseMemory(string text, out long bytes)
+    /// <summary>
+    /// Redis's memtoull: leading decimal digits, then nothing, b, k, kb, m, mb, g or gb (k = 1000,
+    /// kb = 1024, case-insensitive). As there, no digits reads as 0 (so "" is 0), a number past
+    /// 2^64-1 saturates (strtoull without its ERANGE check) and the unit multiplies modulo 2^64.
+    /// </summary>
+    public static bool TryParseMemory(string text, out ulong bytes)
     {
         bytes = 0;
-        string lower = text.ToLowerInvariant();
-        long multiplier = 1;
-        string digits = lower;
-        (string Suffix, long Mul)[] units = [("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1_000_000_000L), ("m", 1_000_000L), ("k", 1000L), ("b", 1L)];
-        foreach (var (suffix, mul) in units)
+        int digits = 0;
+        while (digits < text.Length && char.IsAsciiDigit(text[digits])) digits++;
+        ulong multiplier;
+        switch (text[digits..].ToLowerInvariant())
         {
-            if (lower.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                multiplier = mul;
-                digits = lower[..^suffix.Length];
-                break;
-            }
+            case "": case "b": multiplier = 1; break;
+            case "k": multiplier = 1000; break;
+            case "kb": multiplier = 1024; break;
+            case "m": multiplier = 1000 * 1000; break;
+            case "mb": multiplier = 1024 * 1024; break;
+            case "g": multiplier = 1000L * 1000 * 1000; break;
+            case "gb": multiplier = 1024L * 1024 * 1024; break;
+            default: return false;
         }
-        // Unsigned digits only, as strtoull after Redis's own sign check.
-        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
-        try { bytes = checked(n * multiplier); }
-        catch (OverflowException) { return false; }
+        // Redis copies the digits into a 128-byte buffer first and refuses longer ones.
+        if (digits >= 128) return false;
+        ulong n = 0;
+        for (int i = 0; i < digits; i++)
+        {
+            ulong digit = (ulong)(text[i] - '0');
+            n = n > (ulong.MaxValue - digit) / 10 ? ulong.MaxValue : n * 10 + digit;
+        }
+        bytes = unchecked(n * multiplier);
         return true;
     }
 
+    /// <summary>TryParseMemory for the signed settings: false where the value does not fit a long.</summary>
+    public static bool TryParseMemory(string text, out long bytes)
+    {
+        bool ok = TryParseMemory(text, out ulong value);
+        bytes = unchecked((long)value);
+        return ok && bytes >= 0;
+    }
+
     /// <summary>How CONFIG REWRITE writes a byte count: the largest of gb/mb/kb dividing it exactly.</summary>
-    public static string FormatMemory(long bytes)
+    public static string FormatMemory(long bytes) => bytes < 0 ? bytes.ToString(CultureInfo.InvariantCulture) : FormatMemory((ulong)bytes);
+
+    public static string FormatMemory(ulong bytes)
     {
         if (bytes != 0)
         {
-            if (bytes % (1L << 30) == 0) return (bytes >> 30).ToString(CultureInfo.InvariantCulture) + "gb";
-            if (bytes % (1L << 20) == 0) return (bytes >> 20).ToString(CultureInfo.InvariantCulture) + "mb";
-            if (bytes % (1L << 10) == 0) return (bytes >> 10).ToString(CultureInfo.InvariantCulture) + "kb";
+            if (bytes % (1UL << 30) == 0) return (bytes >> 30).ToString(CultureInfo.InvariantCulture) + "gb";
+            if (bytes % (1UL << 20) == 0) return (bytes >> 20).ToString(CultureInfo.InvariantCulture) + "mb";
+            if (bytes % (1UL << 10) == 0) return (bytes >> 10).ToString(CultureInfo.InvariantCulture) + "kb";
         }
         return bytes.ToString(CultureInfo.InvariantCulture);
     }

@@ -25,7 +25,7 @@ public sealed class ServerConfig
     public bool AppendOnly;
     public bool RdbCompression = true, RdbChecksum = true, StopWritesOnBgsaveError = true;
     public long MaxClients = 10000;
-    public long MaxMemory;
+    public ulong MaxMemory;
     public string MaxMemoryPolicy = "noeviction";
     public string RequirePass = "";
     public int Hz = 10;
@@ -142,7 +142,7 @@ public sealed class ServerConfig
         r.Bool("stop-writes-on-bgsave-error", () => StopWritesOnBgsaveError, v => StopWritesOnBgsaveError = v);
         r.Bool("appendonly", () => AppendOnly, v => AppendOnly = v);
         r.Integer("maxclients", 1, uint.MaxValue, () => MaxClients, v => MaxClients = v);
-        r.Memory("maxmemory", 0, long.MaxValue, () => MaxMemory, v => { MaxMemory = v; Keyspace.PackedString.UpdateIntegerSharing(v, MaxMemoryPolicy); });
+        r.UnsignedMemory("maxmemory", () => MaxMemory, v => { MaxMemory = v; Keyspace.PackedString.UpdateIntegerSharing(v, MaxMemoryPolicy); });
         r.Enum("maxmemory-policy", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
             () => MaxMemoryPolicy, v =>
         {
@@ -187,7 +187,7 @@ public sealed class ServerConfig
         r.Integer("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v);
         r.Integer("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v, aliases: "zset-max-ziplist-entries");
         r.Memory("hll-sparse-max-bytes", 0, long.MaxValue, () => HllSparseMaxBytes, v => HllSparseMaxBytes = v);
-        r.Integer("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");
+        r.Memory("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");
         // Encoding thresholds live on the value types too, where every write reads them.
         r.Integer("hash-max-listpack-entries", 0, long.MaxValue, () => HashMaxListpackEntries,
             v => HashMaxListpackEntries = Keyspace.Types.HashObject.MaxListpackEntries = v, aliases: "hash-max-ziplist-entries");
@@ -240,7 +240,10 @@ public sealed class ServerConfig
     public readonly List<string> AcceptedInUse = new();
 
     /// <summary>Directives that are not settings but are accepted in a file: users (ACL) and modules.</summary>
-    static readonly HashSet<string> AcceptedLineDirectives = new(StringComparer.OrdinalIgnoreCase) { "user", "loadmodule" };
+    static readonly HashSet<string> AcceptedLineDirectives = new(StringComparer.OrdinalIgnoreCase) { "user" };
+
+    /// <summary>loadmodule lines (path and arguments): csredis cannot load Redis modules, so start-up stops as Redis's does when one fails.</summary>
+    public readonly List<string[]> ModulesToLoad = new();
 
     static IReadOnlyList<string> SavePointLines(string save)
     {
@@ -274,6 +277,18 @@ public sealed class ServerConfig
     /// <summary>"sentinel ..." lines of the configuration, in order (sentinel mode only).</summary>
     public readonly List<ConfigLine> SentinelLines = new();
 
+    /// <summary>Command names as rename-command lines so far leave them: Redis 7.0's whole table to begin with.</summary>
+    HashSet<string>? _commandNames;
+
+    /// <summary>Redis checks each rename-command line against the command table as the file renames it.</summary>
+    string? CheckRename(string from, string to)
+    {
+        _commandNames ??= new HashSet<string>(Commands.CommandDocs.Table.Keys.Where(name => !name.Contains('|')), StringComparer.OrdinalIgnoreCase);
+        if (!_commandNames.Remove(from)) return "No such command in rename-command";
+        if (to.Length == 0) return null;
+        return _commandNames.Add(to) ? null : "Target command name already exists";
+    }
+
     /// <summary>Applies configuration lines; throws ConfigException with Redis's reason on the first bad line.</summary>
     public void Apply(IEnumerable<ConfigLine> lines)
     {
@@ -295,7 +310,15 @@ public sealed class ServerConfig
             if (name == "rename-command")
             {
                 if (args.Length != 2) throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");
+                string? renameError = CheckRename(args[0], args[1]);
+                if (renameError != null) throw new ConfigException(line.LineNumber, line.Text, renameError);
                 RenamedCommands.Add((args[0], args[1]));
+                continue;
+            }
+            if (name == "loadmodule")
+            {
+                if (args.Length == 0) throw new ConfigException(line.LineNumber, line.Text, "Bad directive or wrong number of arguments");
+                ModulesToLoad.Add(args);
                 continue;
             }
             if (AcceptedLineDirectives.Contains(name))

@@ -166,7 +166,7 @@ public static class PackedString
     /// </summary>
     public static bool SharedIntegersAllowed = true;
 
-    public static void UpdateIntegerSharing(long maxMemory, string policy) =>
+    public static void UpdateIntegerSharing(ulong maxMemory, string policy) =>
         SharedIntegersAllowed = maxMemory == 0 || !(policy.EndsWith("lru", StringComparison.Ordinal) || policy.EndsWith("lfu", StringComparison.Ordinal));
 
     /// <summary>True when Redis would hold this value as a shared integer object: OBJECT REFCOUNT then says INT_MAX.</summary>

@@ -11,7 +11,7 @@ public class ConfigFileTests
 {
     /// <summary>Drops what differs between any two runs: pids, timestamps.</summary>
     static string Normalize(string text) =>
-        Regex.Replace(text, @"^\d+:[CMXS] \d\d \w{3} \d{4} [\d:.]+ [#*.-] ", "", RegexOptions.Multiline);
+        Regex.Replace(Regex.Replace(text, @"^\d+:[CMXS] \d\d \w{3} \d{4} [\d:.]+ [#*.-] ", "", RegexOptions.Multiline), @"pid=\d+", "pid=N");
 
     [Theory]
     [InlineData("daemonize maybe")]
@@ -41,6 +41,15 @@ public class ConfigFileTests
     [InlineData("slaveof onlyhost")]
     [InlineData("enable-debug-command maybe")]
     [InlineData("user")]
+    [InlineData("rename-command nosuchcmd bar")]
+    [InlineData("rename-command get set")]
+    [InlineData("zset-max-listpack-value abc")]
+    [InlineData("hash-max-listpack-value -1")]
+    [InlineData("maxmemory-clients 101%")]
+    [InlineData("activedefrag yes")]
+    [InlineData("proc-title-template \"{title}\"")]
+    [InlineData("tls-port 6380")]
+    [InlineData("tls-replication yes")]
     public void BadConfigLineIsReportedAsRedisDoes(string line)
     {
         var dir = Paths.TempDir();
@@ -99,6 +108,9 @@ public class ConfigFileTests
         ["CONFIG", "SET", "maxmemory-clients", "10%"],
         ["CONFIG", "SET", "loglevel", "verbose"],
         ["CONFIG", "SET", "timeout", "7"],
+        ["CONFIG", "SET", "zset-max-listpack-value", "2kb"],
+        ["CONFIG", "SET", "hash-max-listpack-value", "1k"],
+        ["CONFIG", "SET", "proto-max-bulk-len", "2gb"],
         ["CONFIG", "SET", "requirepass", "secret"],
     ];
 
@@ -131,11 +143,15 @@ public class ConfigFileTests
 
     [Theory]
     [InlineData("redis.conf")]
+    [InlineData("debian")]
     [InlineData("small")]
     public void ConfigRewriteMatchesRedis(string source)
     {
-        string conf = source == "redis.conf"
-            ? File.ReadAllText(Path.Combine(Paths.RepoRoot, "redis.conf"))
+        // Debian's /etc/redis/redis.conf is the file most users start from (it comes with redis-server).
+        const string debian = "/etc/redis/redis.conf";
+        if (source == "debian" && !File.Exists(debian)) return;
+        string conf = source == "redis.conf" ? File.ReadAllText(Path.Combine(Paths.RepoRoot, "redis.conf"))
+            : source == "debian" ? File.ReadAllText(debian)
             : "# c1\noom-score-adj-values 0 200 800\n\n\n# x\nhz 10\n\n\n# y\nmaxmemory 1000\nsave 10 1\nsave 20 2\n  timeout   5  \n" +
               "slave-read-only yes\nrename-command FLUSHALL \"\"\nclient-output-buffer-limit pubsub 32mb 8mb 60\nslaveof 127.0.0.1 1\n\n\n";
         if (source == "small") conf = conf.Replace("slaveof 127.0.0.1 1\n", "");
@@ -143,5 +159,50 @@ public class ConfigFileTests
         var ours = Split(RewriteWith(Paths.Csredis, conf), "DIR");
         Assert.Equal(redis.Body, ours.Body);
         Assert.Equal(redis.Generated, ours.Generated);
+    }
+
+    /// <summary>Start-up output without what differs between runs and Redis's fork-related overcommit warning (csredis never forks).</summary>
+    static string[] StartupLines(string output) =>
+        Normalize(output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains("overcommit", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
+    public void LoadmoduleThatCannotLoadAbortsStartupAsRedisDoes()
+    {
+        var dir = Paths.TempDir();
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "m.conf"), "loadmodule /nonexistent/module.so arg1\n");
+            var redis = TestServer.RunToExit(Paths.Redis, dir, "m.conf", "--port", Paths.FreePort().ToString(), "--bind", "127.0.0.1", "--save", "");
+            var ours = TestServer.RunToExit(Paths.Csredis, dir, "m.conf", "--port", Paths.FreePort().ToString(), "--bind", "127.0.0.1", "--save", "");
+            Assert.Equal(1, redis.ExitCode);
+            Assert.Equal(redis.ExitCode, ours.ExitCode);
+            Assert.Equal(StartupLines(redis.Stdout).Where(l => !l.Contains("Running mode", StringComparison.Ordinal)),
+                StartupLines(ours.Stdout).Where(l => !l.Contains("Running mode", StringComparison.Ordinal)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void IncludeExpandsGlobsInOrderAndToleratesNoMatch()
+    {
+        var dir = Paths.TempDir();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "conf.d"));
+            File.WriteAllText(Path.Combine(dir, "conf.d", "10-first.conf"), "hz 11\nmaxmemory 1mb\n");
+            File.WriteAllText(Path.Combine(dir, "conf.d", "20-second.conf"), "hz 12\n");
+            File.WriteAllText(Path.Combine(dir, "conf.d", ".hidden.conf"), "hz 99\n");
+            File.WriteAllText(Path.Combine(dir, "conf.d", "other.txt"), "hz 98\n");
+            File.WriteAllText(Path.Combine(dir, "g.conf"),
+                $"include {dir}/conf.d/*.conf\ninclude {dir}/nothing-here/*.conf\ninclude {dir}/conf.d/2?-*.conf\n");
+            foreach (var binary in new[] { Paths.Redis, Paths.Csredis })
+            {
+                using var server = TestServer.Start(binary, dir, "g.conf", "--save", "");
+                using var client = server.Connect();
+                Assert.Equal(new List<object?> { "hz", "12" }, client.Call("CONFIG", "GET", "hz"));
+                Assert.Equal(new List<object?> { "maxmemory", "1048576" }, client.Call("CONFIG", "GET", "maxmemory"));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }
