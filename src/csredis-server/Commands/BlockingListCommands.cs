@@ -16,7 +16,7 @@ public static partial class BlockingCommands
         string[] categories = ["write", "list", "slow", "blocking"];
         t.Add(new Command { Name = "blpop", Arity = -3, Flags = BlockingWrite, Handler = c => BPop(c, left: true), FirstKey = 1, LastKey = -2, KeyStep = 1, Group = "list", Since = "2.0.0", Categories = categories });
         t.Add(new Command { Name = "brpop", Arity = -3, Flags = BlockingWrite, Handler = c => BPop(c, left: false), FirstKey = 1, LastKey = -2, KeyStep = 1, Group = "list", Since = "2.0.0", Categories = categories });
-        t.Add(new Command { Name = "blmpop", Arity = -5, Flags = BlockingWrite, Handler = BLMPop, Group = "list", Since = "7.0.0", Categories = categories });
+        t.Add(new Command { Name = "blmpop", Arity = -5, Flags = CommandFlags.Write | CommandFlags.Blocking, Handler = BLMPop, Group = "list", Since = "7.0.0", Categories = categories });
         t.Add(new Command { Name = "blmove", Arity = 6, Flags = BlockingWrite | CommandFlags.DenyOom, Handler = BLMove, FirstKey = 1, LastKey = 2, KeyStep = 1, Group = "list", Since = "6.2.0", Categories = categories });
         t.Add(new Command { Name = "brpoplpush", Arity = 4, Flags = BlockingWrite | CommandFlags.DenyOom, Handler = BRPopLPush, FirstKey = 1, LastKey = 2, KeyStep = 1, Group = "list", Since = "2.2.0", Categories = categories });
     }

@@ -15,7 +15,7 @@ public static partial class BlockingCommands
         string[] fast = ["write", "sortedset", "fast", "blocking"];
         t.Add(new Command { Name = "bzpopmin", Arity = -3, Flags = BlockingWrite | CommandFlags.Fast, Handler = c => BZPop(c, max: false), FirstKey = 1, LastKey = -2, KeyStep = 1, Group = "sorted-set", Since = "5.0.0", Categories = fast });
         t.Add(new Command { Name = "bzpopmax", Arity = -3, Flags = BlockingWrite | CommandFlags.Fast, Handler = c => BZPop(c, max: true), FirstKey = 1, LastKey = -2, KeyStep = 1, Group = "sorted-set", Since = "5.0.0", Categories = fast });
-        t.Add(new Command { Name = "bzmpop", Arity = -5, Flags = BlockingWrite, Handler = BZMPop, Group = "sorted-set", Since = "7.0.0", Categories = ["write", "sortedset", "slow", "blocking"] });
+        t.Add(new Command { Name = "bzmpop", Arity = -5, Flags = CommandFlags.Write | CommandFlags.Blocking, Handler = BZMPop, Group = "sorted-set", Since = "7.0.0", Categories = ["write", "sortedset", "slow", "blocking"] });
     }
 
     static void BZPop(Client c, bool max)

@@ -27,7 +27,22 @@ public static class ClientCommands
             new Command { Name = "client|unpause", Arity = 2, Flags = admin | CommandFlags.Sentinel, Handler = Unpause, Group = "connection", Categories = adminConn, Since = "6.2.0" },
             new Command { Name = "client|reply", Arity = 3, Flags = conn | CommandFlags.Sentinel, Handler = Reply, Group = "connection", Categories = slowConn, Since = "3.2.0" },
             new Command { Name = "client|no-evict", Arity = 3, Flags = admin | CommandFlags.Sentinel, Handler = NoEvict, Group = "connection", Categories = adminConn, Since = "7.0.0" },
+            // csredis has no client-side caching (CLIENT TRACKING): these report a client that is not tracking, which every client here is.
+            new Command { Name = "client|getredir", Arity = 2, Flags = conn, Handler = c => c.Reply.Integer(-1), Group = "connection", Categories = slowConn, Since = "6.0.0" },
+            new Command { Name = "client|trackinginfo", Arity = 2, Flags = conn, Handler = TrackingInfo, Group = "connection", Categories = slowConn, Since = "6.2.0" },
             new Command { Name = "client|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, Handler = Help, Group = "connection", Categories = slowConn, Since = "5.0.0" }));
+    }
+
+    static void TrackingInfo(Client c)
+    {
+        c.Reply.MapHeader(3);
+        c.Reply.Bulk("flags"u8);
+        c.Reply.SetHeader(1);
+        c.Reply.Bulk("off"u8);
+        c.Reply.Bulk("redirect"u8);
+        c.Reply.Integer(-1);
+        c.Reply.Bulk("prefixes"u8);
+        c.Reply.ArrayHeader(0);
     }
 
     static void SetName(Client c)
@@ -211,7 +226,7 @@ public static class ClientCommands
         }
         else if (c.Argc > 4)
         {
-            c.Error("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."u8);
+            c.Error("ERR unknown subcommand or wrong number of arguments for '" + c.ArgString(1) + "'. Try CLIENT HELP.");
             return;
         }
         c.Server.PauseClients(Clock.UnixMs() + timeout, writesOnly);

@@ -29,6 +29,7 @@ public enum CommandFlags
     OnlySentinel = 1 << 17,
     NoMandatoryKeys = 1 << 18,
     Protected = 1 << 19,
+    NoAsyncLoading = 1 << 20,
 }
 
 public delegate void CommandHandler(Client client);

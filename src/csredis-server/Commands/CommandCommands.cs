@@ -76,8 +76,9 @@ public static class CommandCommands
         (CommandFlags.Admin, "admin"), (CommandFlags.PubSub, "pubsub"), (CommandFlags.NoScript, "noscript"),
         (CommandFlags.Blocking, "blocking"), (CommandFlags.Loading, "loading"), (CommandFlags.Stale, "stale"),
         (CommandFlags.SkipMonitor, "skip_monitor"), (CommandFlags.SkipSlowlog, "skip_slowlog"), (CommandFlags.Fast, "fast"),
-        (CommandFlags.NoAuth, "no_auth"), (CommandFlags.MayReplicate, "may_replicate"),
-        (CommandFlags.NoMandatoryKeys, "no_mandatory_keys"),
+        // Redis 7.0 keeps may_replicate, sentinel, only_sentinel and protected out of COMMAND INFO on purpose.
+        (CommandFlags.NoAuth, "no_auth"), (CommandFlags.NoMandatoryKeys, "no_mandatory_keys"),
+        (CommandFlags.NoAsyncLoading, "no_async_loading"),
     ];
 
     /// <summary>Flag names in Redis's order; movablekeys when the key specs need more than first/last/step.</summary>
@@ -120,7 +121,8 @@ public static class CommandCommands
         if (entry != null) entry.Tips.WriteTo(r); else r.SetHeader(0);
         (entry?.KeySpecs ?? LegacyKeySpecs(cmd)).WriteTo(r);
         var subs = cmd.Subcommands?.Values.ToArray() ?? [];
-        r.ArrayHeader(subs.Length);
+        // Redis 7.0 answers an empty set when there are none, an array otherwise (RESP3 shows it).
+        if (subs.Length == 0) r.SetHeader(0); else r.ArrayHeader(subs.Length);
         foreach (var sub in subs) WriteInfo(r, sub);
     }
 
@@ -219,6 +221,8 @@ public static class CommandCommands
     /// <summary>Commands whose key-count argument may be anything: Redis answers no keys rather than an error.</summary>
     static readonly HashSet<string> LenientKeyCount = new(StringComparer.Ordinal) { "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro" };
 
+    static bool IsNotKey(RespNode spec) => spec.Get("flags")?.Children.Any(f => f.String == "not_key") == true;
+
     static void GetKeys(Client c, bool withFlags)
     {
         var cmd = c.Server.Commands.Find(c.Arg(2));
@@ -238,6 +242,15 @@ public static class CommandCommands
             }
             cmd = sub;
         }
+        var specs = CommandDocs.Find(cmd)?.KeySpecs ?? LegacyKeySpecs(cmd);
+        // Redis's doesCommandHaveKeys, checked before the arity: a lone not_key spec (SPUBLISH's
+        // channel) is no key.
+        bool hasKeys = specs.Children.Length > 1 || (specs.Children.Length == 1 && !IsNotKey(specs.Children[0]));
+        if (!hasKeys)
+        {
+            c.Error("ERR The command has no key arguments"u8);
+            return;
+        }
         if (!cmd.ArityOk(argc))
         {
             c.Error("ERR Invalid number of arguments specified for command"u8);
@@ -245,7 +258,6 @@ public static class CommandCommands
         }
         var args = new byte[argc][];
         for (int i = 0; i < argc; i++) args[i] = c.ArgBytes(i + 2);
-        var specs = CommandDocs.Find(cmd)?.KeySpecs ?? LegacyKeySpecs(cmd);
         var keys = FindKeys(specs, args, out bool invalid);
         if (invalid)
         {
@@ -255,11 +267,6 @@ public static class CommandCommands
                 c.Error("ERR Invalid arguments specified for command"u8);
                 return;
             }
-        }
-        if (keys.Count == 0 && specs.Children.Length == 0)
-        {
-            c.Error("ERR The command has no key arguments"u8);
-            return;
         }
         c.Reply.ArrayHeader(keys.Count);
         foreach (var (position, spec) in keys)
@@ -305,6 +312,8 @@ public static class CommandCommands
         var keys = new List<(int, RespNode)>();
         foreach (var spec in specs.Children)
         {
+            // GETKEYS asks for keys only (Redis's GET_KEYSPEC_DEFAULT): channels are not keys.
+            if (IsNotKey(spec)) continue;
             bool incomplete = spec.Get("flags")?.Children.Any(f => f.String == "INCOMPLETE") == true;
             var begin = spec.Get("begin_search");
             var find = spec.Get("find_keys");

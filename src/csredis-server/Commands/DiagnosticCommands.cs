@@ -11,11 +11,13 @@ public static class DiagnosticCommands
     {
         const CommandFlags admin = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
         string[] adminCats = ["admin", "slow", "dangerous"];
+        // SLOWLOG's subcommands may run from scripts in Redis 7.0 (no noscript), LATENCY's and MONITOR may not.
+        const CommandFlags slowlogAdmin = CommandFlags.Admin | CommandFlags.Loading | CommandFlags.Stale;
         t.Add(new Command { Name = "monitor", Arity = 1, Flags = admin, Handler = Monitor, Group = "server", Categories = adminCats, Since = "1.0.0" });
         t.Add(new Command { Name = "slowlog", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "server", Categories = ["slow"], Since = "2.2.12" }.WithSubcommands(
-            new Command { Name = "slowlog|get", Arity = -2, Flags = admin, Handler = SlowlogGet, Group = "server", Categories = adminCats, Since = "2.2.12" },
-            new Command { Name = "slowlog|len", Arity = 2, Flags = admin, Handler = c => c.Reply.Integer(c.Server.Slowlog.Count), Group = "server", Categories = adminCats, Since = "2.2.12" },
-            new Command { Name = "slowlog|reset", Arity = 2, Flags = admin, Handler = SlowlogReset, Group = "server", Categories = adminCats, Since = "2.2.12" },
+            new Command { Name = "slowlog|get", Arity = -2, Flags = slowlogAdmin, Handler = SlowlogGet, Group = "server", Categories = adminCats, Since = "2.2.12" },
+            new Command { Name = "slowlog|len", Arity = 2, Flags = slowlogAdmin, Handler = c => c.Reply.Integer(c.Server.Slowlog.Count), Group = "server", Categories = adminCats, Since = "2.2.12" },
+            new Command { Name = "slowlog|reset", Arity = 2, Flags = slowlogAdmin, Handler = SlowlogReset, Group = "server", Categories = adminCats, Since = "2.2.12" },
             new Command { Name = "slowlog|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = c => Help(c, SlowlogHelp), Group = "server", Categories = ["slow"], Since = "6.2.0" }));
         t.Add(new Command { Name = "latency", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "server", Categories = ["slow"], Since = "2.8.13" }.WithSubcommands(
             new Command { Name = "latency|latest", Arity = 2, Flags = admin, Handler = LatencyLatest, Group = "server", Categories = adminCats, Since = "2.8.13" },
@@ -50,7 +52,7 @@ public static class DiagnosticCommands
         }
         else if (c.Argc > 3)
         {
-            c.Error("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP."u8);
+            c.Error("ERR unknown subcommand or wrong number of arguments for '" + c.ArgString(1) + "'. Try SLOWLOG HELP.");
             return;
         }
         var entries = c.Server.Slowlog.Take((int)Math.Min(count, int.MaxValue)).ToArray();

@@ -77,7 +77,7 @@ public static class MemoryCommands
         long dataset = used - overhead;
         long net = used - s.StartupMemory;
         var r = c.Reply;
-        r.MapHeader(26 + dbs.Length);
+        r.MapHeader(27 + dbs.Length);
         void Num(string name, long v) { r.Bulk(name); r.Integer(v); }
         // Redis computes these ratios in single precision; the float rounding is part of the reply.
         void Ratio(string name, double v) { r.Bulk(name); r.Double((float)v); }

@@ -13,8 +13,8 @@ public static class PersistenceCommands
     public static void Register(CommandTable t)
     {
         var adminFlags = CommandFlags.Admin | CommandFlags.NoScript;
-        t.Add(new Command { Name = "save", Arity = 1, Flags = adminFlags | CommandFlags.NoMulti, Handler = Save, Group = "server", Categories = ["admin", "slow", "dangerous"] });
-        t.Add(new Command { Name = "bgsave", Arity = -1, Flags = adminFlags, Handler = BgSave, Group = "server", Since = "1.0.0", Categories = ["admin", "slow", "dangerous"] });
+        t.Add(new Command { Name = "save", Arity = 1, Flags = adminFlags | CommandFlags.NoAsyncLoading | CommandFlags.NoMulti, Handler = Save, Group = "server", Categories = ["admin", "slow", "dangerous"] });
+        t.Add(new Command { Name = "bgsave", Arity = -1, Flags = adminFlags | CommandFlags.NoAsyncLoading, Handler = BgSave, Group = "server", Since = "1.0.0", Categories = ["admin", "slow", "dangerous"] });
         t.Add(new Command { Name = "lastsave", Arity = 1, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Handler = LastSave, Group = "server", Categories = ["admin", "fast", "dangerous"] });
         t.Add(new Command { Name = "dump", Arity = 2, Flags = CommandFlags.ReadOnly, Handler = Dump, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "2.6.0", Categories = ["keyspace", "read", "slow"] });
         t.Add(new Command { Name = "restore", Arity = -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Handler = Restore, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "2.6.0", Categories = ["keyspace", "write", "slow", "dangerous"] });

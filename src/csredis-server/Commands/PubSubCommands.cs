@@ -23,13 +23,13 @@ public static class PubSubCommands
         t.Add(new Command { Name = "sunsubscribe", Arity = -1, Flags = SubFlags, Handler = c => UnsubscribeEach(c, SubscriptionKind.Shard), FirstKey = 1, LastKey = -1, KeyStep = 1, Group = "pubsub", Since = "7.0.0", Categories = slow });
         t.Add(new Command { Name = "publish", Arity = 3, Flags = PubFlags, Handler = c => c.Reply.Integer(c.Server.PubSub.Publish(c.Arg(1), c.Arg(2))), Group = "pubsub", Since = "2.0.0", Categories = ["pubsub", "fast"] });
         t.Add(new Command { Name = "spublish", Arity = 3, Flags = PubFlags, Handler = c => c.Reply.Integer(c.Server.PubSub.Publish(c.Arg(1), c.Arg(2), shard: true)), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "pubsub", Since = "7.0.0", Categories = ["pubsub", "fast"] });
-        t.Add(new Command { Name = "pubsub", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "pubsub", Since = "2.8.0", Categories = slow }.WithSubcommands(
+        t.Add(new Command { Name = "pubsub", Arity = -2, Flags = CommandFlags.None, Handler = _ => { }, Group = "pubsub", Since = "2.8.0", Categories = ["slow"] }.WithSubcommands(
             new Command { Name = "pubsub|channels", Arity = -2, Flags = InfoFlags, Handler = c => Channels(c, shard: false), Group = "pubsub", Since = "2.8.0", Categories = slow },
             new Command { Name = "pubsub|shardchannels", Arity = -2, Flags = InfoFlags, Handler = c => Channels(c, shard: true), Group = "pubsub", Since = "7.0.0", Categories = slow },
             new Command { Name = "pubsub|numsub", Arity = -2, Flags = InfoFlags, Handler = c => NumSub(c, shard: false), Group = "pubsub", Since = "2.8.0", Categories = slow },
             new Command { Name = "pubsub|shardnumsub", Arity = -2, Flags = InfoFlags, Handler = c => NumSub(c, shard: true), Group = "pubsub", Since = "7.0.0", Categories = slow },
             new Command { Name = "pubsub|numpat", Arity = 2, Flags = InfoFlags, Handler = c => c.Reply.Integer(c.Server.PubSub.PatternCount), Group = "pubsub", Since = "2.8.0", Categories = slow },
-            new Command { Name = "pubsub|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = Help, Group = "pubsub", Since = "6.2.0", Categories = slow }));
+            new Command { Name = "pubsub|help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Handler = Help, Group = "pubsub", Since = "6.2.0", Categories = ["slow"] }));
     }
 
     static void SubscribeEach(Client c, SubscriptionKind kind)

@@ -57,20 +57,29 @@ public static partial class ServerCommands
 
     static void Shutdown(Client c)
     {
-        bool? save = null;
+        bool save = false, noSave = false, now = false, force = false, abort = false;
         for (int j = 1; j < c.Argc; j++)
         {
-            if (c.ArgIs(j, "nosave"u8)) save = false;
+            if (c.ArgIs(j, "nosave"u8)) noSave = true;
             else if (c.ArgIs(j, "save"u8)) save = true;
-            else if (c.ArgIs(j, "now"u8) || c.ArgIs(j, "force"u8)) { }
-            else if (c.ArgIs(j, "abort"u8) && c.Argc == 2)
-            {
-                c.Error("ERR No shutdown in progress."u8);
-                return;
-            }
+            else if (c.ArgIs(j, "now"u8)) now = true;
+            else if (c.ArgIs(j, "force"u8)) force = true;
+            else if (c.ArgIs(j, "abort"u8)) abort = true;
             else { c.Error(Errors.Syntax); return; }
         }
-        c.Server.ShutdownSave = save;
+        // Redis refuses ABORT with any other flag, and SAVE with NOSAVE, once every word is known.
+        if ((abort && (save || noSave || now || force)) || (save && noSave))
+        {
+            c.Error(Errors.Syntax);
+            return;
+        }
+        if (abort)
+        {
+            // A shutdown here never waits (for lagging replicas), so none is ever in progress to abort.
+            c.Error("ERR No shutdown in progress."u8);
+            return;
+        }
+        c.Server.ShutdownSave = save ? true : noSave ? false : null;
         c.Server.TryShutdown();
         // Only reached when a shutdown hook refused (a failed final save): Redis's reply.
         c.Error("ERR Errors trying to SHUTDOWN. Check logs."u8);

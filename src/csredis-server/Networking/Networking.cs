@@ -38,7 +38,8 @@ public sealed unsafe partial class Client : IFileEventHandler
         Server.Stats.NetInputBytes += n;
         if (QueryLength > Server.Config.ClientQueryBufferLimit)
         {
-            Log.Warning("Closing client that reached max query buffer length: " + Describe() + " (qbuf initial bytes: ...)");
+            Log.Warning("Closing client that reached max query buffer length: " + InfoLine()
+                + " (qbuf initial bytes: " + RedisServer.Repr(QueryBuffer.AsSpan(0, Math.Min(64, QueryLength))) + ")");
             Server.FreeClient(this);
             return;
         }
