@@ -220,7 +220,7 @@ public static class PackedString
     /// <summary>True when Redis would hold this value as a shared integer object: OBJECT REFCOUNT then says INT_MAX.</summary>
     public static bool IsSharedInteger(byte[] packed)
     {
-        if (packed[0] != (byte)StringEncoding.Int) return false;
+        if ((packed[0] & ~SpareCapacityFlag) != (byte)StringEncoding.Int) return false;
         var value = Value(packed);
         return Common.Text.NumberParsing.TryParseInt64(value, out long n) && n >= 0 && n < SharedIntegers;
     }
