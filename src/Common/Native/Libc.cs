@@ -68,6 +68,11 @@ public static unsafe partial class Libc
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
+    // Collation, for SORT ... ALPHA, which Redis does with strcoll under the environment's LC_COLLATE.
+    public const int LC_COLLATE = 3;
+    [LibraryImport("libc")] public static partial byte* setlocale(int category, byte* locale);
+    [LibraryImport("libc")] public static partial int strcoll(byte* a, byte* b);
+
     public static void SetInt(int fd, int level, int name, int value) => setsockopt(fd, level, name, &value, sizeof(int));
 
     // uname(2): struct utsname is six char[65] fields (sysname, nodename, release, version, machine, domainname).

@@ -3,9 +3,10 @@
 // keys per element (GET, "#" = the element, "key*->field" = a hash field) and storing the result
 // as a list (STORE).
 // The order Redis gives is reproduced exactly, ties included:
-//  * numeric ties are broken by comparing the elements' bytes; ALPHA compares with strcoll, which
-//    under the C and C.UTF-8 locales is byte order up to the first NUL (Redis compares C strings),
-//    and with STORE by full binary comparison;
+//  * numeric ties are broken by comparing the elements' bytes; ALPHA compares with strcoll under
+//    the LC_COLLATE of the environment, as Redis (which calls setlocale at start-up) does: C
+//    strings, so only up to a NUL; in the C/POSIX locale that is plain byte order, compared here
+//    without calling libc. With STORE, ALPHA compares the full bytes instead, as Redis does;
 //  * a full sort is stable (Redis calls glibc's qsort, a merge sort), so equal BY values keep the
 //    elements' original order;
 //  * BY with a LIMIT that leaves something out runs Redis's partial quicksort (pqsort, Bentley and
@@ -15,6 +16,8 @@
 // DESC, LIMIT taken directly), sets their iteration order; a set is still sorted ALPHA when the
 // result is stored, as Redis does so that replicas store the same list. Sorting a sorted set
 // converts it to the skiplist encoding, as it does in Redis.
+using System.Runtime.InteropServices;
+using Csredis.Common.Native;
 using Csredis.Common.Text;
 using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
@@ -22,7 +25,7 @@ using Csredis.Server.Networking;
 
 namespace Csredis.Server.Commands;
 
-public static class SortCommand
+public static unsafe class SortCommand
 {
     public static void Register(CommandTable t)
     {
@@ -31,17 +34,34 @@ public static class SortCommand
         t.Add(new Command { Name = "sort_ro", Arity = -2, Flags = CommandFlags.ReadOnly, Handler = c => Sort(c, readOnly: true), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "generic", Since = "7.0.0", Categories = categories("read") });
     }
 
+    /// <summary>
+    /// Redis's setlocale(LC_COLLATE, "") at start-up: the collation ALPHA uses comes from LC_ALL,
+    /// LC_COLLATE or LANG. Under C or POSIX (or an unknown locale, which leaves C) strcoll is
+    /// strcmp, which the sort does itself.
+    /// </summary>
+    public static void UseEnvironmentCollation()
+    {
+        byte* empty = stackalloc byte[1];
+        empty[0] = 0;
+        var name = Marshal.PtrToStringUTF8((nint)Libc.setlocale(Libc.LC_COLLATE, empty));
+        _libcCollation = name is not (null or "C" or "POSIX");
+    }
+
+    static bool _libcCollation;
+
     /// <summary>One element being sorted: the element, and what it sorts by (a score, or bytes for ALPHA BY).</summary>
     struct SortItem
     {
         public byte[] Element;
         public double Score;
         public byte[]? By;
+        /// <summary>For strcoll: the element up to its first NUL, NUL-terminated (By is made so too).</summary>
+        public byte[]? CElement;
     }
 
     sealed class Comparer : IComparer<SortItem>
     {
-        public bool Descending, Alpha, ByPattern, Binary;
+        public bool Descending, Alpha, ByPattern, Binary, UseStrcoll;
 
         public int Compare(SortItem x, SortItem y)
         {
@@ -53,13 +73,27 @@ public static class SortCommand
             else if (ByPattern)
             {
                 if (x.By == null || y.By == null) cmp = x.By == y.By ? 0 : x.By == null ? -1 : 1;
-                else cmp = Binary ? Sign(x.By.AsSpan().SequenceCompareTo(y.By)) : CompareCStrings(x.By, y.By);
+                else cmp = Binary ? Sign(x.By.AsSpan().SequenceCompareTo(y.By)) : UseStrcoll ? Collate(x.By, y.By) : CompareCStrings(x.By, y.By);
             }
-            else cmp = Binary ? Sign(x.Element.AsSpan().SequenceCompareTo(y.Element)) : CompareCStrings(x.Element, y.Element);
+            else cmp = Binary ? Sign(x.Element.AsSpan().SequenceCompareTo(y.Element)) : UseStrcoll ? Collate(x.CElement!, y.CElement!) : CompareCStrings(x.Element, y.Element);
             return Descending ? -cmp : cmp;
         }
 
         static int Sign(int v) => v > 0 ? 1 : v < 0 ? -1 : 0;
+
+        static int Collate(byte[] a, byte[] b)
+        {
+            fixed (byte* pa = a, pb = b) return Sign(Libc.strcoll(pa, pb));
+        }
+    }
+
+    /// <summary>The C string strcoll sees: the bytes up to the first NUL, then a NUL.</summary>
+    static byte[] NulTerminated(ReadOnlySpan<byte> bytes)
+    {
+        var text = CString(bytes);
+        var result = new byte[text.Length + 1];
+        text.CopyTo(result);
+        return result;
     }
 
     /// <summary>strcmp: unsigned bytes up to the first NUL (or the end) of either string.</summary>
@@ -152,18 +186,20 @@ public static class SortCommand
         bool conversionError = false;
         if (!dontSort)
         {
+            bool collate = alpha && !store && _libcCollation;
             Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
             for (int j = 0; j < items.Length; j++)
             {
+                if (collate && sortBy == null) items[j].CElement = NulTerminated(items[j].Element);
                 scoped ReadOnlySpan<byte> by = items[j].Element;
                 if (sortBy != null && !TryLookupByPattern(c, sortBy, items[j].Element, scratch, out by)) continue;
                 if (alpha)
                 {
-                    if (sortBy != null) items[j].By = by.ToArray();
+                    if (sortBy != null) items[j].By = collate ? NulTerminated(by) : by.ToArray();
                 }
                 else if (!TryParseScore(by, out items[j].Score)) conversionError = true;
             }
-            var comparer = new Comparer { Descending = desc, Alpha = alpha, ByPattern = sortBy != null, Binary = store };
+            var comparer = new Comparer { Descending = desc, Alpha = alpha, ByPattern = sortBy != null, Binary = store, UseStrcoll = collate };
             if (sortBy != null && (start != 0 || end != items.Length - 1)) PartialSort(items, 0, items.Length, comparer, start, end);
             else StableSort(items, comparer);
         }

@@ -56,7 +56,11 @@ public sealed class ServerProcess : IDisposable
     /// servers expect; the harness arguments and <paramref name="args"/> follow and override it.</summary>
     public static ServerProcess StartWithConfig(string name, string configFile, params string[] args) => Launch(name, configFile, args);
 
-    private static ServerProcess Launch(string name, string? configFile, string[] args)
+    /// <summary>Starts a server with extra environment variables (LANG for SORT ... ALPHA's collation).</summary>
+    public static ServerProcess StartWithEnvironment(string name, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Launch(name, null, args, environment);
+
+    private static ServerProcess Launch(string name, string? configFile, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var executable = name switch
         {
@@ -69,7 +73,7 @@ public sealed class ServerProcess : IDisposable
         // The free port can be taken between probing and binding; a second or third port fixes that.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new ServerProcess(name, executable, FreePort.Next(), configFile, args);
+            var server = new ServerProcess(name, executable, FreePort.Next(), configFile, args, environment);
             try
             {
                 server.WaitUntilReady();
@@ -87,7 +91,7 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    private ServerProcess(string name, string executable, int port, string? configFile, string[] extraArgs)
+    private ServerProcess(string name, string executable, int port, string? configFile, string[] extraArgs, IReadOnlyDictionary<string, string>? environment)
     {
         Name = name;
         Port = port;
@@ -112,6 +116,8 @@ public sealed class ServerProcess : IDisposable
         };
         foreach (var arg in args)
             startInfo.ArgumentList.Add(arg);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+            startInfo.Environment[variable] = value;
 
         _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => AppendLog(e.Data);

@@ -1,5 +1,6 @@
 // The side effects of the bitmap commands and SORT that one connection cannot see: the dirty
-// counter (rdb_changes_since_last_save, which drives save points and replication), WATCH broken by
+// counter (rdb_changes_since_last_save, which drives save points and replication) and keyspace
+// hits/misses, WATCH broken by
 // another client, keyspace events received by another subscriber, and a client blocked in BLPOP
 // woken by SORT ... STORE. Each scenario runs against real redis-server and ./csredis-server and
 // the transcripts must be equal.
@@ -12,20 +13,22 @@ namespace Csredis.Tests.Server;
 
 public sealed class BitmapSortEffectsTests
 {
-    static string Dirty(RawClient c)
+    /// <summary>The dirty counter and the keyspace hit/miss counters (lookups for reading count, lookups for writing do not).</summary>
+    static string Counters(RawClient c)
     {
-        var info = RespFrame.Parse(c.Execute("INFO", "persistence")).Text;
-        return Regex.Match(info, @"rdb_changes_since_last_save:(\d+)").Groups[1].Value;
+        var info = RespFrame.Parse(c.Execute("INFO", "persistence")).Text + RespFrame.Parse(c.Execute("INFO", "stats")).Text;
+        string Field(string name) => Regex.Match(info, name + @":(\d+)").Groups[1].Value;
+        return $"dirty={Field("rdb_changes_since_last_save")} hits={Field("keyspace_hits")} misses={Field("keyspace_misses")}";
     }
 
-    /// <summary>Runs each command and logs its reply with the dirty counter after it.</summary>
+    /// <summary>Runs each command and logs its reply with the counters after it.</summary>
     static void LogDirty(RawClient c, List<string> log, params string[][] commands)
     {
-        foreach (var cmd in commands) log.Add($"{string.Join(' ', cmd)} -> {c.Call(cmd)} dirty={Dirty(c)}");
+        foreach (var cmd in commands) log.Add($"{string.Join(' ', cmd)} -> {c.Call(cmd)} {Counters(c)}");
     }
 
     [Fact]
-    public void DirtyCounterCountsWhatChanged() => AssertSame(Run((server, log) =>
+    public void DirtyAndKeyspaceCountersMatchRedis() => AssertSame(Run((server, log) =>
     {
         using var c = server.Connect();
         LogDirty(c, log,
@@ -58,7 +61,13 @@ public sealed class BitmapSortEffectsTests
             ["SORT", "l", "GET", "#", "GET", "x_*", "STORE", "s"],
             ["SORT", "l", "LIMIT", "0", "0", "STORE", "s"],
             ["SORT", "l", "LIMIT", "0", "0", "STORE", "s"],
-            ["SORT_RO", "l", "ALPHA"]);
+            ["SORT_RO", "l", "ALPHA"],
+            ["SET", "w_1", "5"],
+            ["SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*"],
+            ["SORT", "missing", "BY", "w_*"],
+            ["BITOP", "AND", "o", "missing", "b", "missing2"],
+            ["BITFIELD", "missing", "GET", "u8", "0"],
+            ["BITFIELD", "missing3", "SET", "u8", "0", "0"]);
     }));
 
     [Fact]
