@@ -49,42 +49,58 @@ public static unsafe class SortCommand
 
     static bool _libcCollation;
 
-    /// <summary>One element being sorted: the element, and what it sorts by (a score, or bytes for ALPHA BY).</summary>
+    /// <summary>
+    /// One element being sorted and what it sorts by: a score, or for ALPHA the BY value (null when
+    /// missing) or, when strcoll compares the elements themselves, the element as a C string.
+    /// </summary>
     struct SortItem
     {
         public byte[] Element;
         public double Score;
-        public byte[]? By;
-        /// <summary>For strcoll: the element up to its first NUL, NUL-terminated (By is made so too).</summary>
-        public byte[]? CElement;
+        public byte[]? Key;
     }
 
-    sealed class Comparer : IComparer<SortItem>
+    /// <summary>The order of a sort; a struct so that the sorts are specialized per order and inline it.</summary>
+    interface IOrder
     {
-        public bool Descending, Alpha, ByPattern, Binary, UseStrcoll;
+        int Compare(in SortItem x, in SortItem y);
+    }
 
-        public int Compare(SortItem x, SortItem y)
+    /// <summary>By score; equal scores by the elements' bytes (Redis's compareStringObjects).</summary>
+    struct NumericOrder : IOrder
+    {
+        public bool Descending;
+
+        public readonly int Compare(in SortItem x, in SortItem y)
         {
-            int cmp;
-            if (!Alpha)
-            {
-                cmp = x.Score > y.Score ? 1 : x.Score < y.Score ? -1 : Sign(x.Element.AsSpan().SequenceCompareTo(y.Element));
-            }
-            else if (ByPattern)
-            {
-                if (x.By == null || y.By == null) cmp = x.By == y.By ? 0 : x.By == null ? -1 : 1;
-                else cmp = Binary ? Sign(x.By.AsSpan().SequenceCompareTo(y.By)) : UseStrcoll ? Collate(x.By, y.By) : CompareCStrings(x.By, y.By);
-            }
-            else cmp = Binary ? Sign(x.Element.AsSpan().SequenceCompareTo(y.Element)) : UseStrcoll ? Collate(x.CElement!, y.CElement!) : CompareCStrings(x.Element, y.Element);
+            int cmp = x.Score > y.Score ? 1 : x.Score < y.Score ? -1 : Sign(x.Element.AsSpan().SequenceCompareTo(y.Element));
             return Descending ? -cmp : cmp;
         }
+    }
 
-        static int Sign(int v) => v > 0 ? 1 : v < 0 ? -1 : 0;
+    /// <summary>ALPHA: by the BY values (missing ones first) or the elements, with strcoll, strcmp or (STORE) binary comparison.</summary>
+    struct AlphaOrder : IOrder
+    {
+        public bool Descending, ByPattern, Binary, UseStrcoll;
 
-        static int Collate(byte[] a, byte[] b)
+        public readonly int Compare(in SortItem x, in SortItem y)
         {
-            fixed (byte* pa = a, pb = b) return Sign(Libc.strcoll(pa, pb));
+            int cmp;
+            if (ByPattern)
+            {
+                if (x.Key == null || y.Key == null) cmp = x.Key == y.Key ? 0 : x.Key == null ? -1 : 1;
+                else cmp = Binary ? Sign(x.Key.AsSpan().SequenceCompareTo(y.Key)) : UseStrcoll ? Collate(x.Key, y.Key) : CompareCStrings(x.Key, y.Key);
+            }
+            else cmp = Binary ? Sign(x.Element.AsSpan().SequenceCompareTo(y.Element)) : UseStrcoll ? Collate(x.Key!, y.Key!) : CompareCStrings(x.Element, y.Element);
+            return Descending ? -cmp : cmp;
         }
+    }
+
+    static int Sign(int v) => v > 0 ? 1 : v < 0 ? -1 : 0;
+
+    static int Collate(byte[] a, byte[] b)
+    {
+        fixed (byte* pa = a, pb = b) return Sign(Libc.strcoll(pa, pb));
     }
 
     /// <summary>The C string strcoll sees: the bytes up to the first NUL, then a NUL.</summary>
@@ -190,18 +206,19 @@ public static unsafe class SortCommand
             Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
             for (int j = 0; j < items.Length; j++)
             {
-                if (collate && sortBy == null) items[j].CElement = NulTerminated(items[j].Element);
+                if (collate && sortBy == null) items[j].Key = NulTerminated(items[j].Element);
                 scoped ReadOnlySpan<byte> by = items[j].Element;
                 if (sortBy != null && !TryLookupByPattern(c, sortBy, items[j].Element, scratch, out by)) continue;
                 if (alpha)
                 {
-                    if (sortBy != null) items[j].By = collate ? NulTerminated(by) : by.ToArray();
+                    if (sortBy != null) items[j].Key = collate ? NulTerminated(by) : by.ToArray();
                 }
                 else if (!TryParseScore(by, out items[j].Score)) conversionError = true;
             }
-            var comparer = new Comparer { Descending = desc, Alpha = alpha, ByPattern = sortBy != null, Binary = store, UseStrcoll = collate };
-            if (sortBy != null && (start != 0 || end != items.Length - 1)) PartialSort(items, 0, items.Length, comparer, start, end);
-            else StableSort(items, comparer);
+            // Redis sorts partially only with BY and a LIMIT that leaves something out.
+            bool partial = sortBy != null && (start != 0 || end != items.Length - 1);
+            if (alpha) Order(items, new AlphaOrder { Descending = desc, ByPattern = sortBy != null, Binary = store, UseStrcoll = collate }, partial, start, end);
+            else Order(items, new NumericOrder { Descending = desc }, partial, start, end);
         }
 
         long outputLength = (getPatterns.Count > 0 ? getPatterns.Count : 1) * (end - start + 1);
@@ -230,6 +247,12 @@ public static unsafe class SortCommand
     /// </summary>
     static bool TryParseScore(ReadOnlySpan<byte> text, out double score)
     {
+        // Integers (most weights) convert exactly as strtod rounds them.
+        if (NumberParsing.TryParseInt64(text, out long integer))
+        {
+            score = integer;
+            return true;
+        }
         text = CString(text);
         score = 0;
         if (text.IsEmpty) return true;
@@ -369,22 +392,40 @@ public static unsafe class SortCommand
 
     // ---- the two sorts ---------------------------------------------------------------------
 
-    /// <summary>A stable merge sort: the order glibc's qsort (a merge sort) gives Redis.</summary>
-    static void StableSort(SortItem[] items, Comparer comparer)
+    static void Order<T>(SortItem[] items, T order, bool partial, long start, long end) where T : struct, IOrder
     {
-        if (items.Length < 2) return;
-        var temp = new SortItem[items.Length];
-        MergeSort(items, temp, 0, items.Length, comparer);
+        if (partial) PartialSort(items, 0, items.Length, order, start, end);
+        else StableSort(items, order);
     }
 
-    static void MergeSort(SortItem[] a, SortItem[] temp, int lo, int n, Comparer comparer)
+    /// <summary>A stable merge sort: the order glibc's qsort (a merge sort) gives Redis, as any stable sort does.</summary>
+    static void StableSort<T>(SortItem[] items, T comparer) where T : struct, IOrder
     {
-        if (n < 2) return;
-        int n1 = n / 2, n2 = n - n1;
+        if (items.Length < 2) return;
+        MergeSort(items, new SortItem[items.Length], 0, items.Length, comparer);
+    }
+
+    static void MergeSort<T>(SortItem[] a, SortItem[] temp, int lo, int n, T comparer) where T : struct, IOrder
+    {
+        if (n <= 12)
+        {
+            // Stable insertion sort: an element only moves past strictly greater ones.
+            for (int m = lo + 1; m < lo + n; m++)
+            {
+                if (comparer.Compare(in a[m - 1], in a[m]) <= 0) continue;
+                var moving = a[m];
+                int l = m;
+                for (; l > lo && comparer.Compare(in a[l - 1], in moving) > 0; l--) a[l] = a[l - 1];
+                a[l] = moving;
+            }
+            return;
+        }
+        int n1 = n / 2;
         MergeSort(a, temp, lo, n1, comparer);
-        MergeSort(a, temp, lo + n1, n2, comparer);
+        MergeSort(a, temp, lo + n1, n - n1, comparer);
         int i = lo, j = lo + n1, k = 0, leftEnd = lo + n1, rightEnd = lo + n;
-        while (i < leftEnd && j < rightEnd) temp[k++] = comparer.Compare(a[i], a[j]) <= 0 ? a[i++] : a[j++];
+        if (comparer.Compare(in a[leftEnd - 1], in a[leftEnd]) <= 0) return; // already in order
+        while (i < leftEnd && j < rightEnd) temp[k++] = comparer.Compare(in a[i], in a[j]) <= 0 ? a[i++] : a[j++];
         while (i < leftEnd) temp[k++] = a[i++];
         // Whatever is left on the right is already in place.
         Array.Copy(temp, 0, a, lo, k);
@@ -396,7 +437,7 @@ public static unsafe class SortCommand
     /// partitions overlapping the element range [rangeStart, rangeEnd]. <paramref name="lo"/> and
     /// <paramref name="n"/> delimit the partition; range bounds are absolute indices.
     /// </summary>
-    static void PartialSort(SortItem[] a, int lo, int n, Comparer cmp, long rangeStart, long rangeEnd)
+    static void PartialSort<T>(SortItem[] a, int lo, int n, T cmp, long rangeStart, long rangeEnd) where T : struct, IOrder
     {
         while (true)
         {
@@ -424,12 +465,12 @@ public static unsafe class SortCommand
             while (true)
             {
                 int r;
-                while (pb <= pc && (r = cmp.Compare(a[pb], a[lo])) <= 0)
+                while (pb <= pc && (r = cmp.Compare(in a[pb], in a[lo])) <= 0)
                 {
                     if (r == 0) { swapped = true; Swap(a, pa, pb); pa++; }
                     pb++;
                 }
-                while (pb <= pc && (r = cmp.Compare(a[pc], a[lo])) >= 0)
+                while (pb <= pc && (r = cmp.Compare(in a[pc], in a[lo])) >= 0)
                 {
                     if (r == 0) { swapped = true; Swap(a, pc, pd); pd--; }
                     pc--;
@@ -468,17 +509,17 @@ public static unsafe class SortCommand
         return !((rangeStart < lo && rangeEnd < lo) || (rangeStart > last && rangeEnd > last));
     }
 
-    static void InsertionSort(SortItem[] a, int lo, int n, Comparer cmp)
+    static void InsertionSort<T>(SortItem[] a, int lo, int n, T cmp) where T : struct, IOrder
     {
         for (int m = lo + 1; m < lo + n; m++)
-            for (int l = m; l > lo && cmp.Compare(a[l - 1], a[l]) > 0; l--)
+            for (int l = m; l > lo && cmp.Compare(in a[l - 1], in a[l]) > 0; l--)
                 Swap(a, l, l - 1);
     }
 
-    static int Median3(SortItem[] a, int x, int y, int z, Comparer cmp) =>
-        cmp.Compare(a[x], a[y]) < 0
-            ? (cmp.Compare(a[y], a[z]) < 0 ? y : cmp.Compare(a[x], a[z]) < 0 ? z : x)
-            : (cmp.Compare(a[y], a[z]) > 0 ? y : cmp.Compare(a[x], a[z]) < 0 ? x : z);
+    static int Median3<T>(SortItem[] a, int x, int y, int z, T cmp) where T : struct, IOrder =>
+        cmp.Compare(in a[x], in a[y]) < 0
+            ? (cmp.Compare(in a[y], in a[z]) < 0 ? y : cmp.Compare(in a[x], in a[z]) < 0 ? z : x)
+            : (cmp.Compare(in a[y], in a[z]) > 0 ? y : cmp.Compare(in a[x], in a[z]) < 0 ? x : z);
 
     static void Swap(SortItem[] a, int i, int j) => (a[i], a[j]) = (a[j], a[i]);
 
