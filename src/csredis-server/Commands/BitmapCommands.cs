@@ -9,7 +9,6 @@
 // (RedisServer.SnapshotAllowsInPlaceWrite): the snapshot may still be reading the old array.
 // A write that changes nothing (SETBIT of a bit already so, a BITFIELD that only fails) sends no
 // event and leaves the dirty counter alone, as in Redis 7.0.
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Csredis.Common.Text;
@@ -275,11 +274,15 @@ public static class BitmapCommands
     static long FindBit(ReadOnlySpan<byte> value, long firstBit, long lastBit, bool one)
     {
         int firstByte = (int)(firstBit >> 3), lastByte = (int)(lastBit >> 3);
-        ulong noMatch = one ? 0UL : ulong.MaxValue;
+        byte noMatch = one ? (byte)0 : (byte)0xFF;
         for (int i = firstByte; i <= lastByte; i++)
         {
-            // Whole words strictly inside the range that cannot match are skipped at once.
-            while (i > firstByte && i + 8 <= lastByte && BinaryPrimitives.ReadUInt64LittleEndian(value[i..]) == noMatch) i += 8;
+            if (i > firstByte && i < lastByte)
+            {
+                // Bytes strictly inside the range that cannot match are skipped at once (vectorized).
+                int skip = value[i..lastByte].IndexOfAnyExcept(noMatch);
+                i = skip < 0 ? lastByte : i + skip;
+            }
             int b = one ? value[i] : ~value[i] & 0xFF;
             // Bits outside the range never match.
             if (i == firstByte) b &= 0xFF >> (int)(firstBit & 7);
@@ -335,58 +338,123 @@ public static class BitmapCommands
             c.Reply.Integer(0);
             return;
         }
-        var result = PackedString.Create(target, default, StringEncoding.Raw, extraCapacity: maxLength);
-        Combine(op, sources, PackedString.MutableValue(result));
-        db.LookupWrite(target); // an expired target goes first, as setKey's lookup does
-        db.Set(result);
+        // Computed aside (a source may be the target), then stored as SET stores: in place when the
+        // target already holds a string of that length, so repeated BITOPs into one key allocate nothing.
+        var result = System.Buffers.ArrayPool<byte>.Shared.Rent(maxLength);
+        try
+        {
+            Combine(op, sources, result.AsSpan(0, maxLength));
+            db.LookupWrite(target); // an expired target goes first, as setKey's lookup does
+            db.SetString(target, result.AsSpan(0, maxLength), encoding: StringEncoding.Raw);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(result);
+        }
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, db, target, "set");
         c.Reply.Integer(maxLength);
     }
 
-    /// <summary>Folds the sources into <paramref name="output"/> (zeroed, as long as the longest), bytes past a source's end counting as 0.</summary>
+    /// <summary>Folds the sources into <paramref name="output"/> (as long as the longest; any content), bytes past a source's end counting as 0.</summary>
     static void Combine(BitOperation op, byte[]?[] sources, Span<byte> output)
     {
-        if (sources[0] != null) PackedString.Value(sources[0]!).CopyTo(output);
+        // Block by block, so that every source's block is folded while the output's is in cache.
+        const int Block = 8192;
+        for (int offset = 0; offset < output.Length; offset += Block)
+            CombineBlock(op, sources, output.Slice(offset, Math.Min(Block, output.Length - offset)), offset);
+    }
+
+    /// <summary>The bytes of a source at [offset, offset + length): shorter, or empty, past its end.</summary>
+    static ReadOnlySpan<byte> Window(byte[]? source, int offset, int length)
+    {
+        if (source == null) return default;
+        var value = PackedString.Value(source);
+        return offset >= value.Length ? default : value.Slice(offset, Math.Min(length, value.Length - offset));
+    }
+
+    static void CombineBlock(BitOperation op, byte[]?[] sources, Span<byte> output, int offset)
+    {
+        var first = Window(sources[0], offset, output.Length);
         if (op == BitOperation.Not)
         {
-            Invert(output);
+            Invert(output[..first.Length], first);
+            output[first.Length..].Fill(0xFF);
             return;
         }
-        for (int i = 1; i < sources.Length; i++)
+        int start = 1;
+        if (sources.Length > 1)
         {
-            var source = sources[i] == null ? default : PackedString.Value(sources[i]!);
-            switch (op)
-            {
-                case BitOperation.And:
-                    Fold(output[..source.Length], source, op);
-                    output[source.Length..].Clear();
-                    break;
-                default:
-                    Fold(output[..source.Length], source, op);
-                    break;
-            }
+            // The first two sources in one pass.
+            var second = Window(sources[1], offset, output.Length);
+            int both = Math.Min(first.Length, second.Length);
+            Fold(output[..both], first, second, op);
+            var longer = first.Length > second.Length ? first : second;
+            if (op == BitOperation.And) output[both..].Clear();
+            else longer[both..].CopyTo(output[both..]);
+            output[longer.Length..].Clear();
+            start = 2;
+        }
+        else
+        {
+            first.CopyTo(output);
+            output[first.Length..].Clear();
+        }
+        for (int i = start; i < sources.Length; i++)
+        {
+            var source = Window(sources[i], offset, output.Length);
+            Fold(output[..source.Length], output, source, op);
+            if (op == BitOperation.And) output[source.Length..].Clear();
         }
     }
 
-    static void Fold(Span<byte> output, ReadOnlySpan<byte> source, BitOperation op)
+    /// <summary>output[i] = a[i] op b[i] over output's length (output may be a).</summary>
+    static void Fold(Span<byte> output, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BitOperation op)
     {
-        int i = 0, width = Vector<byte>.Count;
-        for (; i + width <= output.Length; i += width)
+        switch (op)
         {
-            var a = new Vector<byte>(output[i..]);
-            var b = new Vector<byte>(source[i..]);
-            (op == BitOperation.And ? a & b : op == BitOperation.Or ? a | b : a ^ b).CopyTo(output[i..]);
+            case BitOperation.And: Fold<AndBits>(output, a, b); break;
+            case BitOperation.Or: Fold<OrBits>(output, a, b); break;
+            default: Fold<XorBits>(output, a, b); break;
         }
-        for (; i < output.Length; i++)
-            output[i] = (byte)(op == BitOperation.And ? output[i] & source[i] : op == BitOperation.Or ? output[i] | source[i] : output[i] ^ source[i]);
     }
 
-    static void Invert(Span<byte> output)
+    interface IBitFold
+    {
+        static abstract Vector<byte> Apply(Vector<byte> x, Vector<byte> y);
+        static abstract byte Apply(byte x, byte y);
+    }
+
+    struct AndBits : IBitFold
+    {
+        public static Vector<byte> Apply(Vector<byte> x, Vector<byte> y) => x & y;
+        public static byte Apply(byte x, byte y) => (byte)(x & y);
+    }
+
+    struct OrBits : IBitFold
+    {
+        public static Vector<byte> Apply(Vector<byte> x, Vector<byte> y) => x | y;
+        public static byte Apply(byte x, byte y) => (byte)(x | y);
+    }
+
+    struct XorBits : IBitFold
+    {
+        public static Vector<byte> Apply(Vector<byte> x, Vector<byte> y) => x ^ y;
+        public static byte Apply(byte x, byte y) => (byte)(x ^ y);
+    }
+
+    static void Fold<T>(Span<byte> output, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) where T : struct, IBitFold
     {
         int i = 0, width = Vector<byte>.Count;
-        for (; i + width <= output.Length; i += width) (~new Vector<byte>(output[i..])).CopyTo(output[i..]);
-        for (; i < output.Length; i++) output[i] = (byte)~output[i];
+        for (; i + width <= output.Length; i += width) T.Apply(new Vector<byte>(a[i..]), new Vector<byte>(b[i..])).CopyTo(output[i..]);
+        for (; i < output.Length; i++) output[i] = T.Apply(a[i], b[i]);
+    }
+
+    static void Invert(Span<byte> output, ReadOnlySpan<byte> source)
+    {
+        int i = 0, width = Vector<byte>.Count;
+        for (; i + width <= output.Length; i += width) (~new Vector<byte>(source[i..])).CopyTo(output[i..]);
+        for (; i < output.Length; i++) output[i] = (byte)~source[i];
     }
 
     // ---- BITFIELD ----------------------------------------------------------------------------
@@ -405,7 +473,10 @@ public static class BitmapCommands
 
     static void BitField(Client c, bool readOnlyCommand)
     {
-        var ops = new List<FieldOperation>();
+        // At most one operation per two arguments; small commands keep them on the stack.
+        int maxOps = (c.Argc - 2) / 2;
+        Span<FieldOperation> ops = maxOps <= 32 ? stackalloc FieldOperation[maxOps] : new FieldOperation[maxOps];
+        int opCount = 0;
         var overflow = Overflow.Wrap;
         bool readOnly = true;
         long highestWrittenBit = 0;
@@ -451,7 +522,7 @@ public static class BitmapCommands
                     return;
                 }
             }
-            ops.Add(new FieldOperation { Offset = offset, Value = operand, Op = op, Overflow = overflow, Bits = bits, Signed = signed });
+            ops[opCount++] = new FieldOperation { Offset = offset, Value = operand, Op = op, Overflow = overflow, Bits = bits, Signed = signed };
             j += op == FieldOp.Get ? 2 : 3;
         }
 
@@ -472,9 +543,9 @@ public static class BitmapCommands
             if (!TryLookupForWrite(c, highestWrittenBit, out packed, out grown)) return;
         }
 
-        c.Reply.ArrayHeader(ops.Count);
+        c.Reply.ArrayHeader(opCount);
         long changes = 0;
-        foreach (var op in ops)
+        foreach (var op in ops[..opCount])
         {
             if (op.Op == FieldOp.Get)
             {
