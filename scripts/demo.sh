@@ -19,14 +19,14 @@ start_server() { # port [replicaof-port]
   [ $# -gt 1 ] && extra=(--replicaof 127.0.0.1 "$2")
   mkdir -p "$WORK/$port"
   printf 'port %s\nbind 127.0.0.1\ndir %s\nlogfile %s\nsave ""\n' "$port" "$WORK/$port" "$WORK/$port/server.log" > "$WORK/$port/redis.conf"
-  "$SERVER" "$WORK/$port/redis.conf" "${extra[@]}" & PIDS+=($!)
+  "$SERVER" "$WORK/$port/redis.conf" "${extra[@]}" & PIDS+=($!); disown $!
 }
 start_sentinel() { # port
   local port=$1
   mkdir -p "$WORK/s$port"
   printf 'port %s\nbind 127.0.0.1\ndir %s\nlogfile %s\nsentinel monitor mymaster 127.0.0.1 6380 2\nsentinel down-after-milliseconds mymaster 3000\nsentinel failover-timeout mymaster 15000\n' \
     "$port" "$WORK/s$port" "$WORK/s$port/sentinel.log" > "$WORK/s$port/sentinel.conf"
-  "$SENTINEL" "$WORK/s$port/sentinel.conf" & PIDS+=($!)
+  "$SENTINEL" "$WORK/s$port/sentinel.conf" & PIDS+=($!); disown $!
 }
 wait_for() { # description command...
   local what=$1; shift
@@ -47,16 +47,16 @@ echo; "$CLI" -p 6380 info replication; echo
 "$CLI" -p 26380 info sentinel; echo
 echo "== kill -9 the master (6380); sentinel 26380's log follows"
 kill -9 "${PIDS[0]}"
-tail -n 0 -f "$WORK/s26380/sentinel.log" & TAIL=$!
-wait_for "failover" sh -c "$CLI -p 26380 sentinel get-master-addr-by-name mymaster | grep -qv 6380"
+tail -n 0 -f "$WORK/s26380/sentinel.log" & TAIL=$!; disown $TAIL
+wait_for "failover" sh -c "$CLI -p 26380 sentinel get-master-addr-by-name mymaster | tail -1 | grep -qvx 6380"
 sleep 3; kill "$TAIL" 2>/dev/null || true
 NEW=$("$CLI" -p 26380 sentinel get-master-addr-by-name mymaster | tail -1)
 echo; echo "== the sentinels now point to 127.0.0.1:$NEW"
 "$CLI" -p "$NEW" info replication; echo
 echo "== data written before the failover, read from the new master:"
 "$CLI" -p "$NEW" get greeting
-echo; echo "== the old master (6380) comes back; the sentinels turn it into a replica"
-tail -n 0 -f "$WORK/s26380/sentinel.log" & TAIL=$!
+echo; echo "== the old master (6380) comes back; the sentinels turn it into a replica (their logs follow)"
+tail -q -n 0 -f "$WORK"/s2638?/sentinel.log & TAIL=$!; disown $TAIL
 start_server 6380
 wait_for "conversion of 6380" sh -c "$CLI -p 6380 info replication | grep -q role:slave"
 sleep 1; kill "$TAIL" 2>/dev/null || true

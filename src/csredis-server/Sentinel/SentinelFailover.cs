@@ -187,6 +187,9 @@ public sealed partial class SentinelState
             return;
         }
         if (!SendSlaveOf(slave, null)) return;
+        // Ask for INFO right behind the transaction: its reply shows the promotion at once instead
+        // of at the next once-a-second INFO, which is most of what clients wait for after the election.
+        slave.Link.Command!.Send(reply => OnInfoReply(slave, reply), slave.MapCommand("INFO"));
         Event(LogLevel.Notice, "+failover-state-wait-promotion", slave);
         master.FailoverState = FailoverState.WaitPromotion;
         master.FailoverStateChangeTime = Now;
