@@ -17,6 +17,7 @@ public sealed class CommandTable
         StringCommands.Register(table);
         BitmapCommands.Register(table);
         SortCommand.Register(table);
+        HyperLogLogCommands.Register(table);
         SetCommands.Register(table);
         SortedSetCommands.Register(table);
         KeyCommands.Register(table);
