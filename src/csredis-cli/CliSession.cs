@@ -25,7 +25,7 @@ public sealed class CliSession(CliOptions options)
     /// <summary>-c: the last reply was MOVED/ASK, the command must go again to the new address.</summary>
     public bool ReissueCommand;
     private bool sendAsking;
-    public readonly LuaDebuggerState Ldb = new();
+    public readonly LuaDebuggerState Ldb = new() { Active = options.LuaDebugger };
     private readonly Stream stdout = Stdio.OpenStandardOutput();
     private readonly ArrayBufferWriter<byte> formatted = new(4096);
     private TlsClientContext? tlsContext;

@@ -19,16 +19,23 @@ public sealed class HelpCatalog
     public static HelpCatalog For(CliSession session)
     {
         if (cached is { Entries.Count: > 0 }) return cached;
+        return Reload(session);
+    }
+
+    /// <summary>Asks the server for COMMAND DOCS again (keeping what was known if that fails).</summary>
+    public static HelpCatalog Reload(CliSession session)
+    {
         var entries = new List<HelpEntry>();
-        if (session.Connection is { } connection)
+        if (session.Connection is { } connection && !session.LinkBroken)
         {
             try
             {
                 var docs = connection.Execute("COMMAND", "DOCS");
                 if (docs.Type is RespType.Array or RespType.Map) AddCommands(docs, entries, parent: null);
             }
-            catch (RedisConnectionException) { }
+            catch (RedisConnectionException) { session.LinkBroken = true; }
         }
+        if (entries.Count == 0 && cached is not null) return cached;
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         cached = new HelpCatalog(entries);
         return cached;

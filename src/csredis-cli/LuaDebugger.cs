@@ -80,6 +80,9 @@ public static class LuaDebugger
         session.WriteStdout(session.Options.LuaDebuggerSync
             ? "\n(Lua debugging session ended)\n\n"u8
             : "\n(Lua debugging session ended -- dataset changes rolled back)\n\n"u8);
+        // redis-cli reloads its command help here; on a connection the debugger closed that fails, which
+        // marks the link broken and makes the next command reconnect without a word.
+        HelpCatalog.Reload(session);
     }
 
     /// <summary>The raw form of a debugger reply: status lines coloured by what they show; the

@@ -21,33 +21,57 @@ public sealed class Repl(CliSession session)
                 context.Cancel = true;
                 session.InterruptStreaming();
             });
-        // redis-cli loads command docs for help and hints whenever it enters this loop.
-        HelpCatalog.For(session);
+        // redis-cli loads command docs for help and hints whenever it enters this loop, except in a Lua
+        // debugging session, where every line belongs to the server's debugger.
+        if (!session.Ldb.Active) HelpCatalog.For(session);
         return Program.StdinIsTerminal ? RunOnTerminal() : RunOnPipe();
     }
 
     private int RunOnPipe()
     {
-        using var stdin = Stdio.OpenStandardInput();
-        var pending = new List<byte>();
-        var chunk = new byte[64 * 1024];
-        while (true)
-        {
-            int read = stdin.Read(chunk, 0, chunk.Length);
-            if (read <= 0) break;
-            int from = 0;
-            for (int i = 0; i < read; i++)
-            {
-                if (chunk[i] != '\n') continue;
-                pending.AddRange(chunk.AsSpan(from, i - from).ToArray());
-                if (!Execute(pending.ToArray(), addToHistory: null)) return restartRequested ? RestartRequested : 0;
-                pending.Clear();
-                from = i + 1;
-            }
-            pending.AddRange(chunk.AsSpan(from, read - from).ToArray());
-        }
-        if (pending.Count > 0 && !Execute(pending.ToArray(), addToHistory: null) && restartRequested) return RestartRequested;
+        while (PipedInput.ReadLine() is { } line)
+            if (!Execute(line, addToHistory: null)) return restartRequested ? RestartRequested : 0;
         return 0;
+    }
+
+    /// <summary>Lines of a non-terminal stdin, buffered for the whole process (like stdio's stdin) so a
+    /// REPL started again (a Lua debugging session restarted) goes on with the following lines.</summary>
+    private static class PipedInput
+    {
+        private static readonly Stream Stdin = Stdio.OpenStandardInput();
+        private static readonly byte[] Chunk = new byte[64 * 1024];
+        private static int start, end;
+        private static bool endOfInput;
+
+        public static byte[]? ReadLine()
+        {
+            var line = new List<byte>();
+            while (true)
+            {
+                if (start == end)
+                {
+                    if (endOfInput) return line.Count > 0 ? line.ToArray() : null;
+                    int read = Stdin.Read(Chunk, 0, Chunk.Length);
+                    if (read <= 0)
+                    {
+                        endOfInput = true;
+                        continue;
+                    }
+                    start = 0;
+                    end = read;
+                }
+                int newline = Array.IndexOf(Chunk, (byte)'\n', start, end - start);
+                if (newline < 0)
+                {
+                    line.AddRange(Chunk.AsSpan(start, end - start).ToArray());
+                    start = end;
+                    continue;
+                }
+                line.AddRange(Chunk.AsSpan(start, newline - start).ToArray());
+                start = newline + 1;
+                return line.ToArray();
+            }
+        }
     }
 
     private bool hintsEnabled = true;
@@ -88,7 +112,7 @@ public sealed class Repl(CliSession session)
         LoadRcFile();
         var history = new LineHistory(HistoryPath());
         history.Load();
-        var editor = new LineEditor(history, line => hintsEnabled ? HelpCatalog.For(session).Hint(line) : null, Complete);
+        var editor = new LineEditor(history, line => hintsEnabled && !session.Ldb.Active ? HelpCatalog.For(session).Hint(line) : null, Complete);
         while (true)
         {
             string? line = editor.ReadLine(Prompt());
@@ -99,6 +123,7 @@ public sealed class Repl(CliSession session)
 
     private IEnumerable<string> Complete(string line)
     {
+        if (session.Ldb.Active) return [];
         var catalog = HelpCatalog.For(session);
         if (line.StartsWith("help ", StringComparison.OrdinalIgnoreCase))
         {
