@@ -1,6 +1,8 @@
 // Command help built from the server's COMMAND DOCS: one entry per command and subcommand with its
 // argument synopsis, summary, version and group. Serves `help <command>`, `help @group`, the hints shown
-// while typing and tab completion of command names.
+// while typing and tab completion of command names. Without a server that answers COMMAND DOCS, the
+// help comes from Redis 7.0.15's own COMMAND DOCS reply, embedded (the table csredis-server serves),
+// the way redis-cli falls back to the help table compiled into it.
 using System.Text;
 using Csredis.Common.Client;
 
@@ -35,10 +37,38 @@ public sealed class HelpCatalog
             }
             catch (RedisConnectionException) { session.LinkBroken = true; }
         }
-        if (entries.Count == 0 && cached is not null) return cached;
+        if (entries.Count == 0 && cached is { Entries.Count: > 0 }) return cached;
+        if (entries.Count == 0) AddBuiltInCommands(entries);
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         cached = new HelpCatalog(entries);
         return cached;
+    }
+
+    // redis-cli's compiled-in table words a few synopses differently from COMMAND DOCS.
+    private static readonly Dictionary<string, string> BuiltInSynopses = new(StringComparer.Ordinal)
+    {
+        ["BITFIELD"] = "key GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment " +
+                       "[GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment ...]",
+        ["BITFIELD_RO"] = "key GET encoding offset [GET encoding offset ...]",
+        ["MIGRATE"] = "host port key| destination-db timeout [COPY] [REPLACE] [[AUTH password]|[AUTH2 username password]] [KEYS key [key ...]]",
+        ["REPLICAOF"] = "host port",
+        ["SLAVEOF"] = "host port",
+    };
+
+    private static void AddBuiltInCommands(List<HelpEntry> entries)
+    {
+        using var stream = typeof(HelpCatalog).Assembly.GetManifestResourceStream("CommandDocs.resp3");
+        if (stream is null) return;
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var parser = new RespReplyParser();
+        if (parser.TryParse(buffer.ToArray(), out _, out var docs) != RespParseStatus.Complete || docs is null) return;
+        // Each command's value in the file is [docs, tips, key specs]; the docs map is what COMMAND DOCS gives.
+        var elements = docs.Elements.Select((e, i) => i % 2 == 1 && e.Type == RespType.Array && e.Elements.Length > 0 ? e.Elements[0] : e).ToArray();
+        var builtIn = new List<HelpEntry>();
+        AddCommands(RespValue.Aggregate(RespType.Map, elements), builtIn, parent: null);
+        foreach (var entry in builtIn)
+            entries.Add(BuiltInSynopses.TryGetValue(entry.Name, out var synopsis) ? entry with { Arguments = synopsis } : entry);
     }
 
     private static void AddCommands(RespValue docs, List<HelpEntry> entries, string? parent)
@@ -139,9 +169,14 @@ public sealed class HelpCatalog
                 AppendEntry(text, entry, withGroup: false);
             return text.ToString();
         }
-        string wanted = string.Join(' ', topic);
-        foreach (var entry in Entries.Where(e => e.Name.Equals(wanted, StringComparison.OrdinalIgnoreCase)))
-            AppendEntry(text, entry, withGroup: true);
+        // The typed words must begin the entry's name: "help acl" lists ACL and every ACL subcommand.
+        foreach (var entry in Entries)
+        {
+            var words = entry.Name.Split(' ');
+            if (topic.Length > words.Length) continue;
+            if (topic.Select((t, i) => t.Equals(words[i], StringComparison.OrdinalIgnoreCase)).All(x => x))
+                AppendEntry(text, entry, withGroup: true);
+        }
         return text.ToString();
     }
 
