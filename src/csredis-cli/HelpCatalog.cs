@@ -189,30 +189,30 @@ public sealed class HelpCatalog
         text.Append("\r\n");
     }
 
-    /// <summary>Grey hint for a partly typed line: the synopsis minus the arguments already typed.</summary>
+    /// <summary>Grey hint for a partly typed line: the synopsis of the longest entry whose name the line
+    /// begins with, minus the arguments already typed (stopping at the first optional one), with a
+    /// leading space unless the line ends in one.</summary>
     public string? Hint(string line)
     {
-        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0) return null;
-        bool endsWithSpace = line.EndsWith(' ');
-        // Prefer the two-word subcommand name when it exists.
+        var argv = Csredis.Common.Text.ArgSplitter.Split(Encoding.UTF8.GetBytes(line));
+        if (argv is null || argv.Count == 0) return null;
+        var words = argv.Select(Encoding.UTF8.GetString).ToArray();
+        bool endsWithSpace = line.Length > 0 && char.IsWhiteSpace(line[^1]);
         HelpEntry? entry = null;
-        int nameWords = 0;
-        if (words.Length >= 2 && (Find(words[0] + " " + words[1]) is { } sub) && (words.Length > 2 || endsWithSpace))
+        int matched = 0;
+        foreach (var candidate in Entries)
         {
-            entry = sub;
-            nameWords = 2;
+            var name = candidate.Name.Split(' ');
+            if (name.Length > words.Length || name.Length <= matched) continue;
+            bool all = true;
+            for (int j = 0; j < name.Length && all; j++) all = name[j].Equals(words[j], StringComparison.OrdinalIgnoreCase);
+            if (!all) continue;
+            matched = name.Length;
+            entry = candidate;
         }
-        else if (Find(words[0]) is { } top && (words.Length > 1 || endsWithSpace || line.Length == words[0].Length))
-        {
-            entry = top;
-            nameWords = 1;
-        }
-        if (entry is null || entry.Arguments.Length == 0) return null;
+        if (entry is null) return null;
         string hint = entry.Arguments;
-        int typed = words.Length - nameWords;
-        if (typed > 0 && !endsWithSpace) return null;
-        int toRemove = typed;
+        int toRemove = words.Length - matched;
         int p = 0;
         while (toRemove > 0 && p < hint.Length)
         {
@@ -220,9 +220,7 @@ public sealed class HelpCatalog
             if (hint[p] == ' ') toRemove--;
             p++;
         }
-        if (toRemove > 0 && p >= hint.Length) return null;
         hint = hint[p..];
-        if (hint.Length == 0) return null;
         return endsWithSpace ? hint : " " + hint;
     }
 

@@ -125,16 +125,19 @@ public sealed class Repl(CliSession session)
     {
         if (session.Ldb.Active) return [];
         var catalog = HelpCatalog.For(session);
+        // Candidates are whole entry names ("ACL SETUSER" completes "acl se"); after "help " groups too,
+        // all in strcmp order of their names, as redis-cli sorts its help entries.
         if (line.StartsWith("help ", StringComparison.OrdinalIgnoreCase))
         {
-            string topic = line[5..];
+            int start = 5;
+            while (start < line.Length && char.IsWhiteSpace(line[start])) start++;
+            string topic = line[start..], prefix = line[..start];
             var groups = catalog.Entries.Select(e => "@" + e.Group).Distinct();
-            return groups.Concat(catalog.CommandNames)
+            return groups.Concat(catalog.CommandNames).Order(StringComparer.Ordinal)
                 .Where(n => n.StartsWith(topic, StringComparison.OrdinalIgnoreCase))
-                .Select(n => "help " + n);
+                .Select(n => prefix + n);
         }
-        if (line.Contains(' ')) return [];
-        return catalog.CommandNames.Where(n => !n.Contains(' ') && n.StartsWith(line, StringComparison.OrdinalIgnoreCase));
+        return catalog.CommandNames.Order(StringComparer.Ordinal).Where(n => n.StartsWith(line, StringComparison.OrdinalIgnoreCase));
     }
 
     private static string? HistoryPath()
