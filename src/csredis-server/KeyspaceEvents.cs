@@ -24,6 +24,7 @@ public sealed class KeyspaceEvents
         ["del"] = Generic, ["expire"] = Generic, ["persist"] = Generic, ["rename_from"] = Generic, ["rename_to"] = Generic,
         ["move_from"] = Generic, ["move_to"] = Generic, ["copy_to"] = Generic, ["restore"] = Generic,
         ["set"] = String, ["setrange"] = String, ["incrby"] = String, ["incrbyfloat"] = String, ["append"] = String,
+        ["pfadd"] = String,
         ["lpush"] = List, ["rpush"] = List, ["lpop"] = List, ["rpop"] = List, ["linsert"] = List, ["lset"] = List,
         ["lrem"] = List, ["ltrim"] = List, ["sortstore"] = List,
         ["sadd"] = Set, ["srem"] = Set, ["spop"] = Set, ["sinterstore"] = Set, ["sunionstore"] = Set, ["sdiffstore"] = Set,
@@ -55,7 +56,7 @@ public sealed class KeyspaceEvents
     public void Notify(Db db, ReadOnlySpan<byte> key, string eventName)
     {
         int flags = _server.Config.NotifyKeyspaceEvents;
-        if (flags == 0 || (flags & ClassOf(eventName)) == 0) return;
+        if (flags == 0 || eventName.Length == 0 || (flags & ClassOf(eventName)) == 0) return;
         if (!_eventBytes.TryGetValue(eventName, out var eventBytes))
             _eventBytes[eventName] = eventBytes = System.Text.Encoding.ASCII.GetBytes(eventName);
         if ((flags & Keyspace) != 0)

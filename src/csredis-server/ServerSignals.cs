@@ -29,6 +29,12 @@ public sealed partial class RedisServer
         if (expireSet) handler(c, db, key, "expire");
     }
 
+    /// <summary>The event name of a change that has no keyspace notification (KeyspaceEvents skips it).</summary>
+    public const string NoKeyspaceEvent = "";
+
+    /// <summary>A key changed without a keyspace event (Redis's bare signalModifiedKey: PFCOUNT storing its estimate).</summary>
+    public void SignalModifiedKey(Client? c, Db db, ReadOnlySpan<byte> key) => KeyChanged?.Invoke(c, db, key, NoKeyspaceEvent);
+
     /// <summary>Call before the databases are emptied: WATCH needs to see which watched keys existed.</summary>
     public void SignalFlush(Client? c, int dbId) => Flushed?.Invoke(c, dbId);
 

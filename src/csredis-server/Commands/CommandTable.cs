@@ -15,6 +15,7 @@ public sealed class CommandTable
         var table = new CommandTable();
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        HyperLogLogCommands.Register(table);
         SetCommands.Register(table);
         SortedSetCommands.Register(table);
         KeyCommands.Register(table);

@@ -77,7 +77,6 @@ public sealed class AcceptedDirectives
         Enum("enable-protected-configs", "no", ["no", "yes", "local"], immutable: true);
         Int("hash-max-listpack-entries", 512, 0, long.MaxValue, aliases: ["hash-max-ziplist-entries"]);
         Memory("hash-max-listpack-value", 64, 0, long.MaxValue, aliases: ["hash-max-ziplist-value"]);
-        Memory("hll-sparse-max-bytes", 3000, 0, long.MaxValue);
         Text("ignore-warnings", "");
         Int("io-threads", 1, 1, 128, immutable: true);
         Bool("io-threads-do-reads", false, immutable: true);

@@ -46,6 +46,8 @@ public sealed class ServerConfig
     public long SetMaxIntsetEntries = 512;
     public long ZsetMaxListpackEntries = 128;
     public long ZsetMaxListpackValue = 64;
+    /// <summary>A sparse HyperLogLog growing past this many bytes (header included) becomes dense.</summary>
+    public long HllSparseMaxBytes = 3000;
     /// <summary>Indexed by Networking.ClientClass: normal, replica, pubsub.</summary>
     public readonly Networking.OutputBufferLimit[] ClientOutputBufferLimits =
     [
@@ -184,6 +186,7 @@ public sealed class ServerConfig
         });
         r.Integer("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v);
         r.Integer("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v, aliases: "zset-max-ziplist-entries");
+        r.Memory("hll-sparse-max-bytes", 0, long.MaxValue, () => HllSparseMaxBytes, v => HllSparseMaxBytes = v);
         r.Integer("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v, aliases: "zset-max-ziplist-value");
         // Encoding thresholds live on the value types too, where every write reads them.
         r.Integer("hash-max-listpack-entries", 0, long.MaxValue, () => HashMaxListpackEntries,

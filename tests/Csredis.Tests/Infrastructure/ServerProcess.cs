@@ -56,16 +56,34 @@ public sealed class ServerProcess : IDisposable
     /// servers expect; the harness arguments and <paramref name="args"/> follow and override it.</summary>
     public static ServerProcess StartWithConfig(string name, string configFile, params string[] args) => Launch(name, configFile, args);
 
+    /// <summary>Starts a server on a given port (a restart in the same place, as when a killed master comes back).</summary>
+    public static ServerProcess StartOnPort(string name, int port, string? configFile, params string[] args)
+    {
+        var server = new ServerProcess(name, ExecutableFor(name), port, configFile, args);
+        try
+        {
+            server.WaitUntilReady();
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    private static string ExecutableFor(string name) => name switch
+    {
+        RedisName => RepoPaths.RequireOnPath("redis-server"),
+        CsredisName => RepoPaths.RequireBinary(RepoPaths.CsredisServerPath),
+        RedisSentinelName => RepoPaths.RequireOnPath("redis-sentinel"),
+        CsredisSentinelName => RepoPaths.RequireBinary(RepoPaths.CsredisSentinelPath),
+        _ => throw new ArgumentException($"unknown server '{name}': use \"{RedisName}\" or \"{CsredisName}\"", nameof(name)),
+    };
+
     private static ServerProcess Launch(string name, string? configFile, string[] args)
     {
-        var executable = name switch
-        {
-            RedisName => RepoPaths.RequireOnPath("redis-server"),
-            CsredisName => RepoPaths.RequireBinary(RepoPaths.CsredisServerPath),
-            RedisSentinelName => RepoPaths.RequireOnPath("redis-sentinel"),
-            CsredisSentinelName => RepoPaths.RequireBinary(RepoPaths.CsredisSentinelPath),
-            _ => throw new ArgumentException($"unknown server '{name}': use \"{RedisName}\" or \"{CsredisName}\"", nameof(name)),
-        };
+        var executable = ExecutableFor(name);
         // The free port can be taken between probing and binding; a second or third port fixes that.
         for (var attempt = 1; ; attempt++)
         {
@@ -250,6 +268,10 @@ public sealed class ServerProcess : IDisposable
     }
 
     private const int SigTerm = 15;
+    public const int SigStop = 19, SigCont = 18;
+
+    /// <summary>Sends a signal to the server (SIGSTOP/SIGCONT pause and resume it, as a hung machine would).</summary>
+    public void Signal(int signal) => _ = SendSignal(_process.Id, signal);
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

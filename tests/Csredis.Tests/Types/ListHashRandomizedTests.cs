@@ -13,52 +13,7 @@ public sealed class ListHashRandomizedTests
 {
     const int Operations = 2500;
 
-    static byte[][] Args(params object[] parts) =>
-        parts.Select(p => p as byte[] ?? Encoding.UTF8.GetBytes(Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)!)).ToArray();
-
-    sealed class Pair : IDisposable
-    {
-        public readonly ServerProcess Redis, Csredis;
-        public readonly RawClient R, C;
-
-        public Pair()
-        {
-            Redis = ServerProcess.StartRedis();
-            try
-            {
-                Csredis = ServerProcess.StartCsredis();
-            }
-            catch
-            {
-                Redis.Dispose();
-                throw;
-            }
-            R = Redis.Connect();
-            C = Csredis.Connect();
-        }
-
-        /// <summary>Runs a command on both servers and asserts identical replies; returns Redis's reply.</summary>
-        public byte[] Both(int step, params object[] parts)
-        {
-            var args = Args(parts);
-            var expected = R.Execute(args);
-            var actual = C.Execute(args);
-            if (!expected.AsSpan().SequenceEqual(actual))
-            {
-                string command = string.Join(' ', args.Select(a => a.Length > 24 ? Encoding.UTF8.GetString(a, 0, 24) + "..." : Encoding.UTF8.GetString(a)));
-                Assert.Fail($"step {step}: {command}\n  redis   {RespFrame.Escape(expected)}\n  csredis {RespFrame.Escape(actual)}");
-            }
-            return expected;
-        }
-
-        public void Dispose()
-        {
-            R.Dispose();
-            C.Dispose();
-            Redis.Dispose();
-            Csredis.Dispose();
-        }
-    }
+    static byte[][] Args(params object[] parts) => ServerPair.Args(parts);
 
     static string Element(Random random) => random.Next(10) switch
     {
@@ -75,7 +30,7 @@ public sealed class ListHashRandomizedTests
     [InlineData(4, "100")]
     public void ListsAgreeWithRedis(int seed, string fill)
     {
-        using var pair = new Pair();
+        using var pair = new ServerPair();
         var random = new Random(seed);
         pair.Both(0, "CONFIG", "SET", "list-max-listpack-size", fill);
         for (int i = 0; i < 100; i++)
@@ -121,7 +76,7 @@ public sealed class ListHashRandomizedTests
     [InlineData(3, "512")]
     public void HashesAgreeWithRedis(int seed, string maxEntries)
     {
-        using var pair = new Pair();
+        using var pair = new ServerPair();
         var random = new Random(seed);
         pair.Both(0, "CONFIG", "SET", "hash-max-listpack-entries", maxEntries);
         string field() => "f" + random.Next(0, 400);
@@ -153,7 +108,7 @@ public sealed class ListHashRandomizedTests
     [Fact]
     public void BigHashSurvivesRewritesAndScansWhileResizing()
     {
-        using var pair = new Pair();
+        using var pair = new ServerPair();
         var random = new Random(7);
         const int fields = 30000;
         for (int i = 0; i < fields; i += 500)
