@@ -18,10 +18,16 @@ build: all
 run: csredis-server
 	./csredis-server redis.conf
 
-# Real Redis 7.0 is the oracle of the differential tests and the benchmark.
+# Real Redis 7.0 is the oracle of the differential tests and the benchmark; redis-py (Debian's
+# python3-redis) is the sentinel-aware client of the Sentinel tests.
 test-deps:
-	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools redis-sentinel >/dev/null; }
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null && \
+	  command -v redis-sentinel >/dev/null && /usr/bin/python3 -c 'import redis' 2>/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools redis-sentinel python3-redis >/dev/null; }
+	@# SORT ... ALPHA collates by locale; SortCollationTests needs a non-C one (skipped without it).
+	@locale -a 2>/dev/null | grep -qix 'en_US.utf8' || \
+	  { { test -e /usr/share/i18n/locales/en_US || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq locales >/dev/null; } && \
+	    localedef -i en_US -f UTF-8 en_US.UTF-8; } || true
 
 test: test-deps all
 	$(DOTNET) test tests/Csredis.Tests/Csredis.Tests.csproj -c $(CONFIG) --nologo --logger "console;verbosity=normal"

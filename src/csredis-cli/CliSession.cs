@@ -1,6 +1,7 @@
-// The connection state redis-cli keeps between commands: the socket, the selected database, RESP
-// version, MULTI state, and the rules for sending one command and printing its replies (special cases
-// for SELECT/MULTI/EXEC/AUTH, MONITOR and SUBSCRIBE streaming, SHUTDOWN, SYNC).
+// The connection state redis-cli keeps between commands: the socket (TCP, unix or TLS), the selected
+// database, RESP version, MULTI state, cluster redirections, the Lua debugger state, and the rules for
+// sending one command and printing its replies (special cases for SELECT/MULTI/EXEC/AUTH, MONITOR and
+// SUBSCRIBE streaming, SHUTDOWN, SYNC, MOVED/ASK with -c, SCRIPT DEBUG).
 using System.Buffers;
 using System.Text;
 using Csredis.Common.Client;
@@ -11,15 +12,23 @@ public sealed class CliSession(CliOptions options)
 {
     public readonly CliOptions Options = options;
     public RedisBlockingConnection? Connection;
-    public int Database = options.Database;
+    /// <summary>The database the connection is in now; Options.Database is the one to select on (re)connect.</summary>
+    public int Database;
     public bool InMulti;
     private int databaseBeforeMulti;
     public bool Resp3 = options.Resp3;
     public bool Interactive;
     public RespType? LastReplyType;
     private bool expectingShutdown;
+    /// <summary>The link failed (I/O error or EOF); the next command reconnects first.</summary>
+    public bool LinkBroken;
+    /// <summary>-c: the last reply was MOVED/ASK, the command must go again to the new address.</summary>
+    public bool ReissueCommand;
+    private bool sendAsking;
+    public readonly LuaDebuggerState Ldb = new() { Active = options.LuaDebugger };
     private readonly Stream stdout = Stdio.OpenStandardOutput();
     private readonly ArrayBufferWriter<byte> formatted = new(4096);
+    private TlsClientContext? tlsContext;
 
     public bool IsConnected => Connection is not null;
 
@@ -27,13 +36,23 @@ public sealed class CliSession(CliOptions options)
 
     public static string FormatAddress(string host, int port) => host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
 
-    /// <summary>Connects unless already connected (or always with force), then runs AUTH, SELECT, HELLO 3.
-    /// Failures of those are printed and tolerated, as redis-cli does.</summary>
+    public TlsClientContext? TlsContext => Options.Tls ? tlsContext ??= new TlsClientContext(Options.TlsSettings) : null;
+
+    /// <summary>redis-cli's cliConnect: connects unless already connected (or always with force), then
+    /// AUTH, SELECT and HELLO 3, stopping at the first that fails. Connection errors are printed unless
+    /// quiet; TLS set-up errors always are.</summary>
     public bool Connect(bool force = false, bool quiet = false)
     {
         if (Connection is not null && !force) return true;
-        Connection?.Dispose();
-        Connection = null;
+        if (Connection is not null)
+        {
+            Connection.Dispose();
+            Connection = null;
+            Database = 0;
+            InMulti = false;
+        }
+        LinkBroken = false;
+        string where = Options.UnixSocket ?? $"{Options.Host}:{Options.Port}";
         try
         {
             Connection = Options.UnixSocket is { } path
@@ -42,49 +61,108 @@ public sealed class CliSession(CliOptions options)
         }
         catch (RedisConnectionException e)
         {
-            if (!quiet) Stdio.Error($"Could not connect to Redis at {(Options.UnixSocket ?? $"{Options.Host}:{Options.Port}")}: {e.Message}\n");
+            if (!quiet) Stdio.Error($"Could not connect to Redis at {where}: {e.Message}\n");
             return false;
         }
-        try
+        if (TlsContext is { } tls)
         {
-            Authenticate();
-            SelectDatabase();
-            SwitchProtocol();
+            try { Connection.StartTls(tls); }
+            catch (TlsSetupException e)
+            {
+                Stdio.Error($"Could not negotiate a TLS connection: {e.Message}\n");
+                Disconnect();
+                return false;
+            }
+            catch (RedisConnectionException e)
+            {
+                if (!quiet) Stdio.Error($"Could not connect to Redis at {where}: {e.Message}\n");
+                Disconnect();
+                return false;
+            }
         }
+        KeepAlive(Connection);
+        try { return Authenticate(Connection, Options.User, Options.Password) && SelectDatabase() && SwitchProtocol(); }
         catch (RedisConnectionException)
         {
-            Connection?.Dispose();
-            Connection = null;
+            Stdio.Error("\nI/O error\n");
+            LinkBroken = true;
             return false;
         }
+    }
+
+    // redis-cli sets an aggressive TCP keepalive (15 s) so long commands are not cut by idle timeouts.
+    private static void KeepAlive(RedisBlockingConnection connection)
+    {
+        if (connection.Socket.AddressFamily == System.Net.Sockets.AddressFamily.Unix) return;
+        try
+        {
+            var socket = connection.Socket;
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, 15);
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, 5);
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, 3);
+        }
+        catch (System.Net.Sockets.SocketException) { }
+    }
+
+    /// <summary>AUTH [user] password when a password is configured; "AUTH failed: ..." on an error reply.</summary>
+    public static bool Authenticate(RedisBlockingConnection connection, string? user, string? password)
+    {
+        if (password is null) return true;
+        var reply = user is null ? connection.Execute("AUTH", password) : connection.Execute("AUTH", user, password);
+        if (!reply.IsError) return true;
+        Stdio.Error($"AUTH failed: {reply.AsText()}\n");
+        return false;
+    }
+
+    private bool SelectDatabase()
+    {
+        if (Options.Database == Database) return true;
+        var reply = Connection!.Execute("SELECT", Options.Database.ToString());
+        if (reply.IsError)
+        {
+            Stdio.Error($"SELECT {Options.Database} failed: {reply.AsText()}\n");
+            return false;
+        }
+        Database = Options.Database;
         return true;
     }
 
-    private void Authenticate()
+    private bool SwitchProtocol()
     {
-        if (Options.Password is null) return;
-        var reply = Options.User is null
-            ? Connection!.Execute("AUTH", Options.Password)
-            : Connection!.Execute("AUTH", Options.User, Options.Password);
-        if (reply.IsError) Stdio.Error($"AUTH failed: {reply.AsText()}\n");
-    }
-
-    private void SelectDatabase()
-    {
-        if (Database == 0) return;
-        var reply = Connection!.Execute("SELECT", Database.ToString());
-        if (reply.IsError)
-        {
-            Stdio.Error($"SELECT {Database} failed: {reply.AsText()}\n");
-            Database = 0;
-        }
-    }
-
-    private void SwitchProtocol()
-    {
-        if (!Resp3) return;
+        if (!Resp3) return true;
         var reply = Connection!.Execute("HELLO", "3");
-        if (reply.IsError) Stdio.Error($"HELLO 3 failed: {reply.AsText()}\n");
+        if (!reply.IsError) return true;
+        Stdio.Error($"HELLO 3 failed: {reply.AsText()}\n");
+        return Options.Resp3Mode != 1;
+    }
+
+    /// <summary>Opens another connection with the same credentials and TLS settings (cluster nodes, the
+    /// nodes --topology visits). Connection errors are printed as redis-cli prints them for that node.</summary>
+    public RedisBlockingConnection? OpenNodeConnection(string host, int port, bool quiet = false, TimeSpan? timeout = null,
+        string tlsErrorPrefix = "Could not negotiate a TLS connection: ")
+    {
+        RedisBlockingConnection connection;
+        try { connection = RedisBlockingConnection.ConnectTcp(host, port, acceptAttributes: false, timeout: timeout); }
+        catch (RedisConnectionException e)
+        {
+            if (!quiet) Stdio.Error($"Could not connect to Redis at {host}:{port}: {e.Message}\n");
+            return null;
+        }
+        if (TlsContext is { } tls)
+        {
+            try { connection.StartTls(tls); }
+            catch (Exception e) when (e is TlsSetupException or RedisConnectionException)
+            {
+                if (!quiet) Stdio.Error(e is TlsSetupException
+                    ? $"{tlsErrorPrefix}{e.Message}\n"
+                    : $"Could not connect to Redis at {host}:{port}: {e.Message}\n");
+                connection.Dispose();
+                return null;
+            }
+        }
+        KeepAlive(connection);
+        return connection;
     }
 
     public void Disconnect()
@@ -119,6 +197,15 @@ public sealed class CliSession(CliOptions options)
         bool subscribe = Is("subscribe") || Is("psubscribe") || Is("ssubscribe");
         bool replicaStream = Is("sync") || Is("psync");
 
+        // SCRIPT DEBUG typed by hand arms the debugger for the next EVAL, as --ldb does.
+        if (argc == 3 && Is("script") && ArgIs(1, "debug"))
+            Ldb.EnableOnEval = ArgIs(2, "yes") || ArgIs(2, "sync");
+        if (Is("eval") && Ldb.EnableOnEval)
+        {
+            Ldb.Active = true;
+            Options.Output = OutputMode.Raw;
+        }
+
         ConnectionErrorText = null;
         while (repeat < 0 || repeat-- > 0)
         {
@@ -126,13 +213,14 @@ public sealed class CliSession(CliOptions options)
             catch (RedisConnectionException e)
             {
                 ConnectionErrorText = e.Message;
+                LinkBroken = true;
                 return HandleReadFailure();
             }
 
             if (monitor || subscribe)
             {
                 // MONITOR and SUBSCRIBE stream until the connection ends or Ctrl-C (see InterruptStreaming).
-                if (subscribe && Options.Output == OutputMode.Standard) WriteStdout("Reading messages... (press Ctrl-C to quit)\n"u8);
+                if (subscribe && Options.Output != OutputMode.Raw) WriteStdout("Reading messages... (press Ctrl-C to quit)\n"u8);
                 Volatile.Write(ref streaming, true);
                 try
                 {
@@ -146,7 +234,7 @@ public sealed class CliSession(CliOptions options)
                                 Connect(force: true, quiet: true);
                                 return true;
                             }
-                            if (monitor) Program.PrintContextError(ConnectionErrorText);
+                            Program.PrintContextError(ConnectionErrorText);
                             Environment.Exit(1);
                         }
                         if (LastReplyType == RespType.Error) return true;
@@ -162,11 +250,33 @@ public sealed class CliSession(CliOptions options)
             }
 
             if (!ReadAndPrint(outputRaw, out bool failedWithErrorCode)) return HandleReadFailure();
-            if (failedWithErrorCode) return false;
-            TrackState(command, argv, argc);
+            if (failedWithErrorCode) Environment.Exit(1);
+            if (!ReissueCommand) TrackState(command, argv, argc);
+            // A redirected command is sent again (with its whole repeat count) by the caller.
+            if (ReissueCommand) break;
             if (Options.IntervalMicroseconds > 0) Thread.Sleep(TimeSpan.FromMicroseconds(Options.IntervalMicroseconds));
         }
         return true;
+    }
+
+    /// <summary>Before a command redirected by -ASK: tells the new node to accept it once.</summary>
+    public bool SendAskingIfNeeded()
+    {
+        if (!sendAsking) return true;
+        sendAsking = false;
+        try
+        {
+            var reply = Connection!.Execute("ASKING");
+            if (!reply.IsError) return true;
+            Stdio.Error($"ASKING failed: {reply.AsText()}\n");
+            return false;
+        }
+        catch (RedisConnectionException e)
+        {
+            ConnectionErrorText = e.Message;
+            LinkBroken = true;
+            return false;
+        }
     }
 
     public string? ConnectionErrorText { get; private set; }
@@ -205,7 +315,7 @@ public sealed class CliSession(CliOptions options)
     {
         bool ok = LastReplyType != RespType.Error;
         bool Is(string name) => command.Equals(name, StringComparison.OrdinalIgnoreCase);
-        if (Is("select") && argc == 2 && ok) Database = (int)CParse.Atoi(Encoding.UTF8.GetString(argv[1]));
+        if (Is("select") && argc == 2 && ok) Options.Database = Database = (int)CParse.Atoi(Encoding.UTF8.GetString(argv[1]));
         else if (Is("auth") && (argc == 2 || argc == 3)) SelectDatabaseQuietly();
         else if (Is("multi") && argc == 1 && ok)
         {
@@ -215,17 +325,17 @@ public sealed class CliSession(CliOptions options)
         else if (Is("exec") && argc == 1 && InMulti)
         {
             InMulti = false;
-            if (LastReplyType is RespType.Error or RespType.Null) Database = databaseBeforeMulti;
+            if (LastReplyType is RespType.Error or RespType.Null) Options.Database = Database = databaseBeforeMulti;
         }
         else if (Is("discard") && argc == 1 && ok)
         {
             InMulti = false;
-            Database = databaseBeforeMulti;
+            Options.Database = Database = databaseBeforeMulti;
         }
         else if (Is("reset") && argc == 1 && ok)
         {
             InMulti = false;
-            Database = 0;
+            Options.Database = Database = 0;
             Resp3 = false;
         }
         else if (Is("hello") && argc >= 2 && ok) Resp3 = Encoding.UTF8.GetString(argv[1]) == "3";
@@ -233,13 +343,9 @@ public sealed class CliSession(CliOptions options)
 
     private void SelectDatabaseQuietly()
     {
-        if (Database == 0 || Connection is null) return;
-        try
-        {
-            var reply = Connection.Execute("SELECT", Database.ToString());
-            if (reply.IsError) Stdio.Error($"SELECT {Database} failed: {reply.AsText()}\n");
-        }
-        catch (RedisConnectionException) { }
+        if (Connection is null) return;
+        try { SelectDatabase(); }
+        catch (RedisConnectionException) { LinkBroken = true; }
     }
 
     /// <summary>Reads one reply and prints it in the configured format; push messages are shown or skipped
@@ -254,6 +360,7 @@ public sealed class CliSession(CliOptions options)
             catch (RedisConnectionException e)
             {
                 ConnectionErrorText = e.Message;
+                LinkBroken = true;
                 if (e.Message.StartsWith("Protocol error", StringComparison.Ordinal) || e.Message.StartsWith("Bad", StringComparison.Ordinal))
                 {
                     Program.PrintContextError(e.Message);
@@ -273,6 +380,7 @@ public sealed class CliSession(CliOptions options)
             break;
         }
         LastReplyType = reply.Type;
+        if (Options.ClusterMode && reply.IsError && FollowRedirection(reply)) return true;
         if (reply.IsError && Options.ExitCodeOnError && !Interactive)
         {
             Stdio.Error(Encoding.UTF8.GetString(reply.Bytes) + "\n");
@@ -280,6 +388,29 @@ public sealed class CliSession(CliOptions options)
             return true;
         }
         Print(reply, outputRaw);
+        return true;
+    }
+
+    /// <summary>-c: "MOVED slot host:port" / "ASK slot host:port" point the session at the node that owns the
+    /// slot; the reply itself is not shown (interactive sessions get a "-> Redirected" line).</summary>
+    private bool FollowRedirection(RespValue reply)
+    {
+        var text = Encoding.UTF8.GetString(reply.Bytes);
+        bool ask = text.StartsWith("ASK ", StringComparison.Ordinal);
+        if (!ask && !text.StartsWith("MOVED ", StringComparison.Ordinal)) return false;
+        int slotStart = text.IndexOf(' ') + 1;
+        int addressStart = text.IndexOf(' ', slotStart);
+        if (addressStart < 0) return false;
+        long slot = CParse.Atoi(text[slotStart..addressStart]);
+        string address = text[(addressStart + 1)..];
+        int colon = address.LastIndexOf(':');
+        if (colon < 0) return false;
+        // An empty host ("MOVED 3999 :6381", unknown endpoint) keeps the current one.
+        if (colon > 0) Options.Host = address[..colon];
+        Options.Port = (int)CParse.Atoi(address[(colon + 1)..]);
+        if (Interactive) WriteStdout(Encoding.UTF8.GetBytes($"-> Redirected to slot [{slot}] located at {Options.Host}:{Options.Port}\n"));
+        ReissueCommand = true;
+        if (ask) sendAsking = true;
         return true;
     }
 
@@ -317,11 +448,11 @@ public sealed class CliSession(CliOptions options)
         formatted.ResetWrittenCount();
         try
         {
-            if (outputRaw) ReplyFormatter.Raw(reply, formatted, Options.BulkDelimiter);
+            if (outputRaw) FormatRaw(reply);
             else if (Options.Output == OutputMode.Standard) ReplyFormatter.Tty(reply, formatted);
             else if (Options.Output == OutputMode.Raw)
             {
-                ReplyFormatter.Raw(reply, formatted, Options.BulkDelimiter);
+                FormatRaw(reply);
                 formatted.Write(Options.ReplyDelimiter);
             }
             else if (Options.Output == OutputMode.Csv)
@@ -341,6 +472,13 @@ public sealed class CliSession(CliOptions options)
             Environment.Exit(1);
         }
         WriteStdout(formatted.WrittenSpan);
+    }
+
+    // While the Lua debugger runs, its status lines are coloured and "<endsession>" closes the session.
+    private void FormatRaw(RespValue reply)
+    {
+        if (Ldb.Active) LuaDebugger.FormatReply(this, reply, formatted);
+        else ReplyFormatter.Raw(reply, formatted, Options.BulkDelimiter);
     }
 
     public void WriteStdout(ReadOnlySpan<byte> bytes)

@@ -1,6 +1,8 @@
 // Command help built from the server's COMMAND DOCS: one entry per command and subcommand with its
 // argument synopsis, summary, version and group. Serves `help <command>`, `help @group`, the hints shown
-// while typing and tab completion of command names.
+// while typing and tab completion of command names. Without a server that answers COMMAND DOCS, the
+// help comes from Redis 7.0.15's own COMMAND DOCS reply, embedded (the table csredis-server serves),
+// the way redis-cli falls back to the help table compiled into it.
 using System.Text;
 using Csredis.Common.Client;
 
@@ -19,19 +21,54 @@ public sealed class HelpCatalog
     public static HelpCatalog For(CliSession session)
     {
         if (cached is { Entries.Count: > 0 }) return cached;
+        return Reload(session);
+    }
+
+    /// <summary>Asks the server for COMMAND DOCS again (keeping what was known if that fails).</summary>
+    public static HelpCatalog Reload(CliSession session)
+    {
         var entries = new List<HelpEntry>();
-        if (session.Connection is { } connection)
+        if (session.Connection is { } connection && !session.LinkBroken)
         {
             try
             {
                 var docs = connection.Execute("COMMAND", "DOCS");
                 if (docs.Type is RespType.Array or RespType.Map) AddCommands(docs, entries, parent: null);
             }
-            catch (RedisConnectionException) { }
+            catch (RedisConnectionException) { session.LinkBroken = true; }
         }
+        if (entries.Count == 0 && cached is { Entries.Count: > 0 }) return cached;
+        if (entries.Count == 0) AddBuiltInCommands(entries);
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         cached = new HelpCatalog(entries);
         return cached;
+    }
+
+    // redis-cli's compiled-in table words a few synopses differently from COMMAND DOCS.
+    private static readonly Dictionary<string, string> BuiltInSynopses = new(StringComparer.Ordinal)
+    {
+        ["BITFIELD"] = "key GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment " +
+                       "[GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment ...]",
+        ["BITFIELD_RO"] = "key GET encoding offset [GET encoding offset ...]",
+        ["MIGRATE"] = "host port key| destination-db timeout [COPY] [REPLACE] [[AUTH password]|[AUTH2 username password]] [KEYS key [key ...]]",
+        ["REPLICAOF"] = "host port",
+        ["SLAVEOF"] = "host port",
+    };
+
+    private static void AddBuiltInCommands(List<HelpEntry> entries)
+    {
+        using var stream = typeof(HelpCatalog).Assembly.GetManifestResourceStream("CommandDocs.resp3");
+        if (stream is null) return;
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var parser = new RespReplyParser();
+        if (parser.TryParse(buffer.ToArray(), out _, out var docs) != RespParseStatus.Complete || docs is null) return;
+        // Each command's value in the file is [docs, tips, key specs]; the docs map is what COMMAND DOCS gives.
+        var elements = docs.Elements.Select((e, i) => i % 2 == 1 && e.Type == RespType.Array && e.Elements.Length > 0 ? e.Elements[0] : e).ToArray();
+        var builtIn = new List<HelpEntry>();
+        AddCommands(RespValue.Aggregate(RespType.Map, elements), builtIn, parent: null);
+        foreach (var entry in builtIn)
+            entries.Add(BuiltInSynopses.TryGetValue(entry.Name, out var synopsis) ? entry with { Arguments = synopsis } : entry);
     }
 
     private static void AddCommands(RespValue docs, List<HelpEntry> entries, string? parent)
@@ -132,9 +169,14 @@ public sealed class HelpCatalog
                 AppendEntry(text, entry, withGroup: false);
             return text.ToString();
         }
-        string wanted = string.Join(' ', topic);
-        foreach (var entry in Entries.Where(e => e.Name.Equals(wanted, StringComparison.OrdinalIgnoreCase)))
-            AppendEntry(text, entry, withGroup: true);
+        // The typed words must begin the entry's name: "help acl" lists ACL and every ACL subcommand.
+        foreach (var entry in Entries)
+        {
+            var words = entry.Name.Split(' ');
+            if (topic.Length > words.Length) continue;
+            if (topic.Select((t, i) => t.Equals(words[i], StringComparison.OrdinalIgnoreCase)).All(x => x))
+                AppendEntry(text, entry, withGroup: true);
+        }
         return text.ToString();
     }
 
@@ -147,30 +189,30 @@ public sealed class HelpCatalog
         text.Append("\r\n");
     }
 
-    /// <summary>Grey hint for a partly typed line: the synopsis minus the arguments already typed.</summary>
+    /// <summary>Grey hint for a partly typed line: the synopsis of the longest entry whose name the line
+    /// begins with, minus the arguments already typed (stopping at the first optional one), with a
+    /// leading space unless the line ends in one.</summary>
     public string? Hint(string line)
     {
-        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0) return null;
-        bool endsWithSpace = line.EndsWith(' ');
-        // Prefer the two-word subcommand name when it exists.
+        var argv = Csredis.Common.Text.ArgSplitter.Split(Encoding.UTF8.GetBytes(line));
+        if (argv is null || argv.Count == 0) return null;
+        var words = argv.Select(Encoding.UTF8.GetString).ToArray();
+        bool endsWithSpace = line.Length > 0 && char.IsWhiteSpace(line[^1]);
         HelpEntry? entry = null;
-        int nameWords = 0;
-        if (words.Length >= 2 && (Find(words[0] + " " + words[1]) is { } sub) && (words.Length > 2 || endsWithSpace))
+        int matched = 0;
+        foreach (var candidate in Entries)
         {
-            entry = sub;
-            nameWords = 2;
+            var name = candidate.Name.Split(' ');
+            if (name.Length > words.Length || name.Length <= matched) continue;
+            bool all = true;
+            for (int j = 0; j < name.Length && all; j++) all = name[j].Equals(words[j], StringComparison.OrdinalIgnoreCase);
+            if (!all) continue;
+            matched = name.Length;
+            entry = candidate;
         }
-        else if (Find(words[0]) is { } top && (words.Length > 1 || endsWithSpace || line.Length == words[0].Length))
-        {
-            entry = top;
-            nameWords = 1;
-        }
-        if (entry is null || entry.Arguments.Length == 0) return null;
+        if (entry is null) return null;
         string hint = entry.Arguments;
-        int typed = words.Length - nameWords;
-        if (typed > 0 && !endsWithSpace) return null;
-        int toRemove = typed;
+        int toRemove = words.Length - matched;
         int p = 0;
         while (toRemove > 0 && p < hint.Length)
         {
@@ -178,9 +220,7 @@ public sealed class HelpCatalog
             if (hint[p] == ' ') toRemove--;
             p++;
         }
-        if (toRemove > 0 && p >= hint.Length) return null;
         hint = hint[p..];
-        if (hint.Length == 0) return null;
         return endsWithSpace ? hint : " " + hint;
     }
 

@@ -1,7 +1,8 @@
-// --bigkeys and --memkeys: SCAN the keyspace, pipeline TYPE then a size command (STRLEN/LLEN/... or
-// MEMORY USAGE) per batch, track the biggest key and totals per type, then print the summary.
+// --bigkeys, --memkeys and --hotkeys: SCAN the keyspace, pipeline TYPE then a size command
+// (STRLEN/LLEN/... or MEMORY USAGE) per batch, track the biggest key and totals per type, then print
+// the summary; --hotkeys pipelines OBJECT FREQ instead and keeps the 16 most used keys.
 // redis-cli keeps its per-type table in a Redis dict, so its summary order is that dict's iteration
-// order; TypeTableOrder reproduces it (SipHash-1-2 buckets, incremental rehash) so the output matches.
+// order; RedisDictOrder reproduces it so the output matches.
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -27,7 +28,7 @@ public static class KeySampler
         var options = session.Options;
         var connection = session.Connection!;
         var types = new Dictionary<string, TypeStats>(StringComparer.Ordinal);
-        var order = new TypeTableOrder();
+        var order = new RedisDictOrder();
         void AddType(string name, string command, string unit)
         {
             types[name] = new TypeStats(name, command, byMemory ? "bytes" : unit);
@@ -40,22 +41,7 @@ public static class KeySampler
         AddType("zset", "ZCARD", "members");
         AddType("stream", "XLEN", "entries");
 
-        long totalKeys;
-        try
-        {
-            var dbsize = connection.Execute("DBSIZE");
-            if (dbsize.Type != RespType.Integer)
-            {
-                Stdio.Error($"Couldn't determine DBSIZE!\n");
-                return 1;
-            }
-            totalKeys = dbsize.Integer;
-        }
-        catch (RedisConnectionException e)
-        {
-            Program.PrintContextError(e.Message);
-            return 1;
-        }
+        if (DbSize(connection) is not { } totalKeys) return 1;
 
         var text = new StringBuilder();
         text.Append("\n# Scanning the entire keyspace to find biggest keys as well as\n")
@@ -74,12 +60,8 @@ public static class KeySampler
             RespValue reply;
             try
             {
-                reply = connection.Execute(scan);
-                if (reply.IsError)
-                {
-                    Stdio.Error($"Error: {reply.AsText()}\n");
-                    return 1;
-                }
+                if (ScanStep(connection, scan) is not { } scanned) return 1;
+                reply = scanned;
                 cursor = reply.Elements[0].Bytes;
                 var keys = reply.Elements[1].Elements.Select(k => k.Bytes).ToArray();
                 foreach (var key in keys) connection.Send(["TYPE"u8.ToArray(), key]);
@@ -167,6 +149,135 @@ public static class KeySampler
         return 0;
     }
 
+    /// <summary>DBSIZE before scanning, with redis-cli's messages when it cannot be had.</summary>
+    private static long? DbSize(RedisBlockingConnection connection)
+    {
+        RespValue reply;
+        try { reply = connection.Execute("DBSIZE"); }
+        catch (RedisConnectionException)
+        {
+            Stdio.Error("\nI/O error\n");
+            return null;
+        }
+        if (reply.IsError)
+        {
+            Stdio.Error($"Couldn't determine DBSIZE: {reply.AsText()}\n");
+            return null;
+        }
+        if (reply.Type != RespType.Integer)
+        {
+            Stdio.Error("Non INTEGER response from DBSIZE!\n");
+            return null;
+        }
+        return reply.Integer;
+    }
+
+    /// <summary>One SCAN call; null (after printing why) when the reply is not a [cursor, keys] pair.</summary>
+    public static RespValue? ScanStep(RedisBlockingConnection connection, List<byte[]> scan)
+    {
+        RespValue reply;
+        try { reply = connection.Execute(scan); }
+        catch (RedisConnectionException)
+        {
+            Stdio.Error("\nI/O error\n");
+            return null;
+        }
+        string? problem = reply.IsError ? $"SCAN error: {reply.AsText()}"
+            : reply.Type != RespType.Array ? "Non ARRAY response from SCAN!"
+            : reply.Elements.Length != 2 ? "Invalid element count from SCAN!" : null;
+        if (problem is null) return reply;
+        Stdio.Error(problem + "\n");
+        return null;
+    }
+
+    private const int HotKeySlots = 16;
+
+    /// <summary>--hotkeys: OBJECT FREQ of every key (an LFU maxmemory-policy must be set), the 16 highest
+    /// counters kept in a small sorted pool as redis-cli keeps them.</summary>
+    public static int HotKeys(CliSession session)
+    {
+        var options = session.Options;
+        var connection = session.Connection!;
+        if (DbSize(connection) is not { } totalKeys) return 1;
+        session.WriteStdout("\n# Scanning the entire keyspace to find hot keys as well as\n"u8 +
+            "# average sizes per key type.  You can use -i 0.1 to sleep 0.1 sec\n"u8 +
+            "# per 100 SCAN commands (not usually needed).\n\n"u8);
+        var counters = new long[HotKeySlots];
+        var hotKeys = new byte[]?[HotKeySlots];
+        long sampled = 0;
+        byte[] cursor = "0"u8.ToArray();
+        bool explicitPattern = options.Pattern is not [(byte)'*'];
+        do
+        {
+            double percent = 100.0 * sampled / totalKeys;
+            var scan = new List<byte[]> { "SCAN"u8.ToArray(), cursor };
+            if (explicitPattern) { scan.Add("MATCH"u8.ToArray()); scan.Add(options.Pattern); }
+            if (ScanStep(connection, scan) is not { } reply) return 1;
+            cursor = reply.Elements[0].Bytes;
+            var keys = reply.Elements[1].Elements.Select(k => k.Bytes).ToArray();
+            var frequencies = new long[keys.Length];
+            try
+            {
+                foreach (var key in keys) connection.Send(["OBJECT"u8.ToArray(), "freq"u8.ToArray(), key]);
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    var freq = connection.ReadReply();
+                    if (freq.Type == RespType.Integer) frequencies[i] = freq.Integer;
+                    else if (freq.IsError)
+                    {
+                        Stdio.Error($"Error: {freq.AsText()}\n");
+                        return 1;
+                    }
+                    else Stdio.Error($"Warning: OBJECT freq on '{Encoding.UTF8.GetString(keys[i])}' failed (may have been deleted)\n");
+                }
+            }
+            catch (RedisConnectionException e)
+            {
+                Stdio.Error($"Error getting freq for key '{Encoding.UTF8.GetString(keys.FirstOrDefault() ?? [])}' (1: {e.Message})\n");
+                return 1;
+            }
+            for (int i = 0; i < keys.Length; i++)
+            {
+                sampled++;
+                if (sampled % 1000000 == 0) session.WriteStdout(Encoding.ASCII.GetBytes($"[{Pct(percent)}%] Sampled {sampled} keys so far\n"));
+                // The pool is sorted ascending; a new counter lands below the first bigger one, pushing
+                // the smallest out when the pool is full.
+                int k = 0;
+                while (k < HotKeySlots && frequencies[i] > counters[k]) k++;
+                if (k == 0) continue;
+                k--;
+                if (k != 0 && counters[k] != 0)
+                {
+                    Array.Copy(counters, 1, counters, 0, k);
+                    Array.Copy(hotKeys, 1, hotKeys, 0, k);
+                }
+                counters[k] = frequencies[i];
+                var quoted = new ArrayBufferWriter<byte>();
+                ReplyFormatter.Quote(keys[i], quoted);
+                hotKeys[k] = quoted.WrittenSpan.ToArray();
+                var line = new ArrayBufferWriter<byte>();
+                ReplyFormatter.Ascii(line, $"[{Pct(percent)}%] Hot key '");
+                line.Write(hotKeys[k]);
+                ReplyFormatter.Ascii(line, $"' found so far with counter {frequencies[i]}\n");
+                session.WriteStdout(line.WrittenSpan);
+            }
+            if (sampled > 0 && sampled % 100 == 0 && options.IntervalMicroseconds > 0)
+                Thread.Sleep(TimeSpan.FromMicroseconds(options.IntervalMicroseconds));
+        } while (!cursor.AsSpan().SequenceEqual("0"u8));
+
+        var summary = new ArrayBufferWriter<byte>();
+        ReplyFormatter.Ascii(summary, $"\n-------- summary -------\n\nSampled {sampled} keys in the keyspace!\n");
+        for (int k = HotKeySlots - 1; k >= 0; k--)
+        {
+            if (counters[k] <= 0) continue;
+            ReplyFormatter.Ascii(summary, $"hot key found with counter: {counters[k]}\tkeyname: ");
+            summary.Write(hotKeys[k]);
+            ReplyFormatter.Ascii(summary, "\n");
+        }
+        session.WriteStdout(summary.WrittenSpan);
+        return 0;
+    }
+
     private static string Fixed2(double value) => value.ToString("0.00", Invariant);
 
     // printf("%05.2f"): two decimals, zero-padded to five characters.
@@ -176,116 +287,5 @@ public static class KeySampler
     {
         session.WriteStdout(Encoding.UTF8.GetBytes(text.ToString()));
         text.Clear();
-    }
-}
-
-/// <summary>Iteration order of a Redis dict keyed by short strings with redis-cli's (zero) hash seed:
-/// power-of-two tables, new entries at the head of their bucket, growth when full, and one bucket
-/// rehashed per add or lookup while a rehash is in progress.</summary>
-public sealed class TypeTableOrder
-{
-    private List<string>[]? main;
-    private List<string>[]? growing;
-    private int rehashIndex = -1;
-    private int mainCount, growingCount;
-
-    public void Add(string key)
-    {
-        if (rehashIndex >= 0) RehashStep();
-        if (main is null) main = NewTable(4);
-        else if (rehashIndex < 0 && mainCount >= main.Length)
-        {
-            int size = 4;
-            while (size < mainCount + 1) size *= 2;
-            growing = NewTable(size);
-            rehashIndex = 0;
-        }
-        if (rehashIndex >= 0)
-        {
-            growing![Bucket(key, growing.Length)].Insert(0, key);
-            growingCount++;
-        }
-        else
-        {
-            main[Bucket(key, main.Length)].Insert(0, key);
-            mainCount++;
-        }
-    }
-
-    /// <summary>A lookup: it advances an in-progress rehash by one step.</summary>
-    public void Find()
-    {
-        if (rehashIndex >= 0) RehashStep();
-    }
-
-    public IEnumerable<string> IterationOrder()
-    {
-        var result = new List<string>();
-        if (main is not null) foreach (var bucket in main) result.AddRange(bucket);
-        if (rehashIndex >= 0 && growing is not null) foreach (var bucket in growing) result.AddRange(bucket);
-        return result;
-    }
-
-    private void RehashStep()
-    {
-        int emptyVisits = 10;
-        while (rehashIndex < main!.Length && main[rehashIndex].Count == 0)
-        {
-            rehashIndex++;
-            if (--emptyVisits == 0) return;
-        }
-        if (rehashIndex < main.Length)
-        {
-            foreach (var key in main[rehashIndex])
-            {
-                growing![Bucket(key, growing.Length)].Insert(0, key);
-                growingCount++;
-                mainCount--;
-            }
-            main[rehashIndex].Clear();
-            rehashIndex++;
-        }
-        if (mainCount == 0)
-        {
-            main = growing;
-            mainCount = growingCount;
-            growing = null;
-            growingCount = 0;
-            rehashIndex = -1;
-        }
-    }
-
-    private static List<string>[] NewTable(int size) => Enumerable.Range(0, size).Select(_ => new List<string>()).ToArray();
-
-    private static int Bucket(string key, int size) => (int)(SipHash12(Encoding.UTF8.GetBytes(key)) & (ulong)(size - 1));
-
-    /// <summary>SipHash-1-2 with an all-zero key, the hash Redis dicts use for sds keys.</summary>
-    private static ulong SipHash12(ReadOnlySpan<byte> data)
-    {
-        ulong v0 = 0x736f6d6570736575, v1 = 0x646f72616e646f6d, v2 = 0x6c7967656e657261, v3 = 0x7465646279746573;
-        void Round()
-        {
-            v0 += v1; v1 = ulong.RotateLeft(v1, 13); v1 ^= v0; v0 = ulong.RotateLeft(v0, 32);
-            v2 += v3; v3 = ulong.RotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = ulong.RotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = ulong.RotateLeft(v1, 17); v1 ^= v2; v2 = ulong.RotateLeft(v2, 32);
-        }
-        int end = data.Length - data.Length % 8;
-        for (int i = 0; i < end; i += 8)
-        {
-            ulong m = BitConverter.ToUInt64(data.Slice(i, 8));
-            v3 ^= m;
-            Round();
-            v0 ^= m;
-        }
-        ulong b = (ulong)data.Length << 56;
-        for (int i = 0; i < data.Length - end; i++) b |= (ulong)data[end + i] << (8 * i);
-        v3 ^= b;
-        Round();
-        v0 ^= b;
-        v2 ^= 0xff;
-        Round();
-        Round();
-        return v0 ^ v1 ^ v2 ^ v3;
     }
 }

@@ -1,6 +1,6 @@
-// A small single-line terminal editor in the manner of linenoise: raw mode through termios, the line
-// redrawn after each key (prompt, text, grey hint), history browsing, tab completion, and the usual
-// emacs keys. Also the masked password prompt used by --askpass.
+// A small terminal line editor in the manner of linenoise (in its multi-line mode, as redis-cli uses it):
+// raw mode through termios, the line redrawn after each key (prompt, text, grey hint), history
+// browsing, tab completion, and the usual emacs keys. Also the masked password prompt of --askpass.
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -125,6 +125,8 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
     {
         var line = new StringBuilder();
         int cursor = 0;
+        oldPosition = 0;
+        maxRows = 0;
         int historyIndex = history.Lines.Count;
         string? draft = null;
         Refresh(prompt, line, cursor, withHint: true);
@@ -138,6 +140,7 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
             {
                 case 13:
                 case 10:
+                    cursor = line.Length;
                     Refresh(prompt, line, cursor, withHint: false);
                     Write("\r\n");
                     return line.ToString();
@@ -251,23 +254,42 @@ public sealed partial class LineEditor(LineHistory history, Func<string, string?
         }
     }
 
+    // Multi-line mode, as redis-cli sets linenoise: a long line wraps onto more rows. Each refresh goes
+    // down to the last row used so far, clears the rows upwards, rewrites prompt + text (+ hint), then
+    // moves the cursor back to its row and column.
+    private int oldPosition;
+    private int maxRows;
+
     private void Refresh(string prompt, StringBuilder line, int cursor, bool withHint)
     {
         int columns = TerminalColumns();
-        // Single-line mode: scroll the text horizontally so the cursor stays on screen.
         string text = line.ToString();
-        int start = 0, length = text.Length, position = cursor;
-        while (prompt.Length + position >= columns && length > 0) { start++; length--; position--; }
-        while (prompt.Length + length > columns && length > 0) length--;
-        var output = new StringBuilder("\r").Append(prompt).Append(text, start, length);
-        if (withHint && prompt.Length + length < columns && hint(text) is { Length: > 0 } suggestion)
+        int promptLength = prompt.Length, length = text.Length;
+        int rows = (promptLength + length + columns - 1) / columns;
+        int cursorRow = (promptLength + oldPosition + columns) / columns;
+        int oldRows = maxRows;
+        if (rows > maxRows) maxRows = rows;
+        var output = new StringBuilder();
+        if (oldRows - cursorRow > 0) output.Append("\x1b[").Append(oldRows - cursorRow).Append('B');
+        for (int j = 0; j < oldRows - 1; j++) output.Append("\r\x1b[0K\x1b[1A");
+        output.Append("\r\x1b[0K").Append(prompt).Append(text);
+        if (withHint && promptLength + length < columns && hint(text) is { } suggestion)
         {
-            int room = columns - (prompt.Length + length);
+            int room = columns - (promptLength + length);
             output.Append("\x1b[0;90;49m").Append(suggestion.Length > room ? suggestion[..room] : suggestion).Append("\x1b[0m");
         }
-        output.Append("\x1b[0K\r");
-        int column = prompt.Length + position;
-        if (column > 0) output.Append("\x1b[").Append(column).Append('C');
+        // At the very end of a full row the cursor must move to a new row of its own.
+        if (cursor > 0 && cursor == length && (cursor + promptLength) % columns == 0)
+        {
+            output.Append("\n\r");
+            rows++;
+            if (rows > maxRows) maxRows = rows;
+        }
+        int newCursorRow = (promptLength + cursor + columns) / columns;
+        if (rows - newCursorRow > 0) output.Append("\x1b[").Append(rows - newCursorRow).Append('A');
+        int column = (promptLength + cursor) % columns;
+        output.Append(column != 0 ? $"\r\x1b[{column}C" : "\r");
+        oldPosition = cursor;
         Write(output.ToString());
     }
 

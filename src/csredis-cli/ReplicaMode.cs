@@ -17,28 +17,42 @@ public static class ReplicaMode
         var connection = session.Connection!;
         SendReplconf(connection, "capa", "eof");
         SendReplconf(connection, "rdb-only", "1");
-        if (options.FunctionsRdbOnly) SendReplconf(connection, "rdb-filter-only", "functions");
+        if (options.FunctionsRdbOnly && !SendReplconf(connection, "rdb-filter-only", "functions"))
+        {
+            Stdio.Error("Failed requesting functions only RDB from server, aborting\n");
+            return 1;
+        }
+        return TransferRdb(connection, options.RdbFile!) ? 0 : 1;
+    }
+
+    /// <summary>SYNC on the connection and write the snapshot to the file ("-" for stdout), with redis-cli's
+    /// messages on stderr. The file is opened without truncation, as redis-cli opens it; an EOF-marked
+    /// transfer then cuts it to the payload's length. The connection is closed afterwards.</summary>
+    public static bool TransferRdb(RedisBlockingConnection connection, string file)
+    {
         var (length, eofMarker) = StartSync(connection);
-        string file = options.RdbFile!;
         Stdio.Error(eofMarker is null
             ? $"SYNC sent to master, writing {length} bytes to '{file}'\n"
             : $"SYNC sent to master, writing bytes of bulk transfer until EOF marker to '{file}'\n");
         Stream output;
         try
         {
-            output = file == "-" ? Stdio.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write);
+            output = file == "-" ? Stdio.OpenStandardOutput() : new FileStream(file, FileMode.OpenOrCreate, FileAccess.Write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Stdio.Error($"Error opening '{file}': {DescribeFileError(e)}\n");
-            return 1;
+            Environment.Exit(1);
+            return false;
         }
         long written = CopyPayload(connection, length, eofMarker, output);
         output.Flush();
+        if (eofMarker is not null && output is FileStream truncated) truncated.SetLength(written);
+        Stdio.Error(eofMarker is null ? "Transfer finished with success.\n" : $"Transfer finished with success after {written} bytes\n");
+        connection.Dispose();
         if (output is FileStream fileStream) fileStream.Flush(flushToDisk: true);
         if (file != "-") output.Dispose();
-        Stdio.Error(eofMarker is null ? "Transfer finished with success.\n" : $"Transfer finished with success after {written} bytes\n");
-        return 0;
+        return true;
     }
 
     public static int Run(CliSession session)
@@ -95,11 +109,20 @@ public static class ReplicaMode
         }
     }
 
-    private static void SendReplconf(RedisBlockingConnection connection, string option, string value)
+    private static bool SendReplconf(RedisBlockingConnection connection, string option, string value)
     {
         Stdio.Error($"sending REPLCONF {option} {value}\n");
-        var reply = connection.Execute("REPLCONF", option, value);
-        if (reply.IsError) Stdio.Error($"REPLCONF {option} error: {reply.AsText()}\n");
+        RespValue reply;
+        try { reply = connection.Execute("REPLCONF", option, value); }
+        catch (RedisConnectionException)
+        {
+            Stdio.Error("\nI/O error\n");
+            Environment.Exit(1);
+            return false;
+        }
+        if (!reply.IsError) return true;
+        Stdio.Error($"REPLCONF {option} error: {reply.AsText()}\n");
+        return false;
     }
 
     /// <summary>Sends SYNC and reads the payload header, skipping the newlines a master sends while it prepares.</summary>

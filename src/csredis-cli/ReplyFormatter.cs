@@ -99,13 +99,19 @@ public static class ReplyFormatter
         }
     }
 
-    public static void Raw(RespValue reply, ArrayBufferWriter<byte> output, byte[] bulkDelimiter)
+    /// <summary>The raw form. <paramref name="statusWriter"/>, when given, writes simple-string (status)
+    /// replies instead (the Lua debugger colours its status lines).</summary>
+    public static void Raw(RespValue reply, ArrayBufferWriter<byte> output, byte[] bulkDelimiter,
+        Action<byte[], IBufferWriter<byte>>? statusWriter = null)
     {
         switch (reply.Type)
         {
             case RespType.Error:
                 output.Write(reply.Bytes);
                 Ascii(output, "\n");
+                break;
+            case RespType.SimpleString when statusWriter is not null:
+                statusWriter(reply.Bytes, output);
                 break;
             case RespType.SimpleString:
             case RespType.BulkString:
@@ -126,16 +132,16 @@ public static class ReplyFormatter
             case RespType.Map:
                 for (int i = 0; i < reply.Elements.Length; i += 2)
                 {
-                    Raw(reply.Elements[i], output, bulkDelimiter);
+                    Raw(reply.Elements[i], output, bulkDelimiter, statusWriter);
                     Ascii(output, " ");
-                    Raw(reply.Elements[i + 1], output, bulkDelimiter);
+                    Raw(reply.Elements[i + 1], output, bulkDelimiter, statusWriter);
                     if (i + 2 < reply.Elements.Length) output.Write(bulkDelimiter);
                 }
                 break;
             default:
                 for (int i = 0; i < reply.Elements.Length; i++)
                 {
-                    Raw(reply.Elements[i], output, bulkDelimiter);
+                    Raw(reply.Elements[i], output, bulkDelimiter, statusWriter);
                     if (i + 1 < reply.Elements.Length) output.Write(bulkDelimiter);
                 }
                 break;

@@ -14,6 +14,7 @@ public static class Topology
 
     public static int Run(CliSession session)
     {
+        current = session;
         if (!session.Connect()) return 1;
         var options = session.Options;
         var output = new StringBuilder();
@@ -55,10 +56,25 @@ public static class Topology
         return (currentHost, currentPort);
     }
 
+    private static CliSession? current;
+
+    /// <summary>Another node, reached with the session's credentials and TLS settings; null if unreachable.</summary>
     private static RedisBlockingConnection? TryConnect(string host, int port)
     {
-        try { return RedisBlockingConnection.ConnectTcp(host, port, timeout: ConnectTimeout); }
-        catch (RedisConnectionException) { return null; }
+        var connection = current!.OpenNodeConnection(host, port, quiet: true, timeout: ConnectTimeout);
+        if (connection is null) return null;
+        try
+        {
+            var options = current.Options;
+            if (options.Password is { } password)
+                connection.Execute(options.User is { } user ? ["AUTH", user, password] : ["AUTH", password]);
+            return connection;
+        }
+        catch (RedisConnectionException)
+        {
+            connection.Dispose();
+            return null;
+        }
     }
 
     private static void DrawTree(string host, int port, StringBuilder output, string indent, bool isLast, bool isRoot, int depth,

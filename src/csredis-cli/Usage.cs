@@ -6,12 +6,13 @@ public static class Usage
 {
     public const string VersionLine = "redis-cli 7.0.15";
 
-    public static void PrintHelpAndExit(int exitCode)
+    /// <summary>--help and a lone -h print to stdout and succeed; a misused option prints to stderr and fails.</summary>
+    public static void PrintHelpAndExit(bool error)
     {
-        var stdout = Stdio.OpenStandardOutput();
-        stdout.Write(System.Text.Encoding.UTF8.GetBytes(HelpText.Replace("\r\n", "\n") + "\n"));
-        stdout.Flush();
-        Environment.Exit(exitCode);
+        var target = error ? Stdio.OpenStandardError() : Stdio.OpenStandardOutput();
+        target.Write(System.Text.Encoding.UTF8.GetBytes(HelpText.Replace("\r\n", "\n") + "\n"));
+        target.Flush();
+        Environment.Exit(error ? 1 : 0);
     }
 
     private const string HelpText = """

@@ -23,7 +23,7 @@ public sealed class KeyspaceEvents
     {
         ["del"] = Generic, ["expire"] = Generic, ["persist"] = Generic, ["rename_from"] = Generic, ["rename_to"] = Generic,
         ["move_from"] = Generic, ["move_to"] = Generic, ["copy_to"] = Generic, ["restore"] = Generic,
-        ["set"] = String, ["setrange"] = String, ["incrby"] = String, ["incrbyfloat"] = String, ["append"] = String,
+        ["set"] = String, ["setrange"] = String, ["setbit"] = String, ["incrby"] = String, ["incrbyfloat"] = String, ["append"] = String,
         ["pfadd"] = String,
         ["lpush"] = List, ["rpush"] = List, ["lpop"] = List, ["rpop"] = List, ["linsert"] = List, ["lset"] = List,
         ["lrem"] = List, ["ltrim"] = List, ["sortstore"] = List,

@@ -11,6 +11,7 @@ public static class ServerMain
 {
     public static int Run(string[] args)
     {
+        Csredis.Server.Commands.SortCommand.UseEnvironmentCollation();
         if (args.Length >= 1 && (args[0] == "-v" || args[0] == "--version"))
         {
             Console.WriteLine($"Redis server v={RedisServer.RedisVersion} sha=00000000:0 malloc={RedisServer.Allocator} bits={IntPtr.Size * 8} build={RedisServer.BuildId.Value}");

@@ -27,11 +27,15 @@ public sealed partial class RedisServer
 
     public long Counter(string field) => InfoCounters.TryGetValue(field, out var source) ? source() : 0;
 
+    /// <summary>Set by a sentinel, which draws its cron frequency anew at every run (Redis's sentinelTimer).</summary>
+    public int? HzOverride;
+
     /// <summary>The cron frequency in use: configured hz, raised with many clients when dynamic-hz is on.</summary>
     public int CurrentHz
     {
         get
         {
+            if (HzOverride is int fixedHz) return fixedHz;
             int hz = Math.Max(1, Config.Hz);
             if (!Config.DynamicHz) return hz;
             // Redis doubles hz while clients per hz tick exceed 200 (MAX_CLIENTS_PER_CLOCK_TICK), up to 500.

@@ -30,6 +30,8 @@ public sealed unsafe class AsyncConnection : IFileEventHandler
     public bool IsOpen => _fd >= 0;
     public int PendingReplies => _callbacks.Count;
     public long ConnectedAtMs;
+    /// <summary>Our end of the connection (what a sentinel announces as its address), ("?", 0) when closed.</summary>
+    public (string Ip, int Port) LocalAddress => _fd < 0 ? ("?", 0) : Sockets.PeerAddress(_fd, local: true);
 
     public AsyncConnection(EventLoop loop) => _loop = loop;
 

@@ -14,6 +14,7 @@ public sealed class RedisBlockingConnection : IDisposable
 {
     private readonly Socket socket;
     private readonly RespReplyParser parser;
+    private TlsSession? tls;
     private byte[] buffer = new byte[16 * 1024];
     private int start;
     private int end;
@@ -26,10 +27,16 @@ public sealed class RedisBlockingConnection : IDisposable
 
     public Socket Socket => socket;
 
+    /// <summary>Turns the connection into TLS (before anything else is sent). Throws TlsSetupException when
+    /// the context cannot be built, RedisConnectionException when the handshake fails.</summary>
+    public void StartTls(TlsClientContext context) => tls = context.Handshake((int)socket.Handle);
+
     /// <summary>Connects to host:port, trying every address the name resolves to, as getaddrinfo-based clients do.</summary>
     public static RedisBlockingConnection ConnectTcp(string host, int port, bool acceptAttributes = true, TimeSpan? timeout = null)
     {
         IPAddress[] addresses;
+        // getaddrinfo("") fails; .NET would resolve it to this machine's addresses.
+        if (host.Length == 0) throw new RedisConnectionException("Name or service not known");
         if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
         else
         {
@@ -105,6 +112,11 @@ public sealed class RedisBlockingConnection : IDisposable
 
     public void SendRaw(ReadOnlySpan<byte> bytes)
     {
+        if (tls is not null)
+        {
+            tls.Write(bytes);
+            return;
+        }
         try
         {
             while (!bytes.IsEmpty)
@@ -191,6 +203,7 @@ public sealed class RedisBlockingConnection : IDisposable
 
     private int ReceiveOrThrow(Span<byte> destination)
     {
+        if (tls is not null) return tls.Read(destination);
         int received;
         try { received = socket.Receive(destination); }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
@@ -215,5 +228,10 @@ public sealed class RedisBlockingConnection : IDisposable
         return ReadReply();
     }
 
-    public void Dispose() => socket.Dispose();
+    public void Dispose()
+    {
+        tls?.Dispose();
+        tls = null;
+        socket.Dispose();
+    }
 }

@@ -65,8 +65,56 @@ public static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)] public static partial int dup2(int oldfd, int newfd);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int open(string path, int flags, int mode);
     [LibraryImport("libc", SetLastError = true)] public static partial void _exit(int code);
+    public const int X_OK = 1, WNOHANG = 1;
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int access(string path, int mode);
+    [LibraryImport("libc", SetLastError = true)] public static partial int waitpid(int pid, int* status, int options);
+    [LibraryImport("libc", SetLastError = true)] public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    /// <summary>
+    /// Starts <paramref name="path"/> with <paramref name="args"/> (argv[0] is the path) and this
+    /// process's environment, as fork+execve would; returns the child's pid or -errno.
+    /// </summary>
+    public static int Spawn(string path, IReadOnlyList<string> args)
+    {
+        var env = Environment.GetEnvironmentVariables();
+        var strings = new List<string> { path };
+        strings.AddRange(args);
+        int argc = strings.Count;
+        foreach (System.Collections.DictionaryEntry e in env) strings.Add($"{e.Key}={e.Value}");
+        var blocks = new byte*[strings.Count];
+        var argv = (byte**)NativeMemory.Alloc((nuint)(argc + 1), (nuint)sizeof(byte*));
+        var envp = (byte**)NativeMemory.Alloc((nuint)(strings.Count - argc + 1), (nuint)sizeof(byte*));
+        try
+        {
+            for (int i = 0; i < strings.Count; i++)
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(strings[i]);
+                blocks[i] = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
+                bytes.CopyTo(new Span<byte>(blocks[i], bytes.Length));
+                blocks[i][bytes.Length] = 0;
+            }
+            for (int i = 0; i < argc; i++) argv[i] = blocks[i];
+            argv[argc] = null;
+            for (int i = argc; i < strings.Count; i++) envp[i - argc] = blocks[i];
+            envp[strings.Count - argc] = null;
+            int pid = 0;
+            int rc = posix_spawn(&pid, blocks[0], null, null, argv, envp);
+            return rc == 0 ? pid : -rc;
+        }
+        finally
+        {
+            foreach (var b in blocks) if (b != null) NativeMemory.Free(b);
+            NativeMemory.Free(argv);
+            NativeMemory.Free(envp);
+        }
+    }
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    // Collation, for SORT ... ALPHA, which Redis does with strcoll under the environment's LC_COLLATE.
+    public const int LC_COLLATE = 3;
+    [LibraryImport("libc")] public static partial byte* setlocale(int category, byte* locale);
+    [LibraryImport("libc")] public static partial int strcoll(byte* a, byte* b);
 
     public static void SetInt(int fd, int level, int name, int value) => setsockopt(fd, level, name, &value, sizeof(int));
 

@@ -72,6 +72,73 @@ public static class NumberParsing
         return TryStrtod(s[p..], out value, out _) && !double.IsNaN(value);
     }
 
+    /// <summary>
+    /// strtod over the whole text after leading spaces, with glibc's ERANGE in
+    /// <paramref name="rangeError"/>: overflow, or a result below the smallest normal double that is
+    /// not exact (so "1e-310" is a range error, "0x1p-1074" is not): SORT's score parsing. False
+    /// when the text is not entirely one number (including when it is empty or only spaces).
+    /// </summary>
+    public static bool TryParseDoubleStrtod(ReadOnlySpan<byte> s, out double value, out bool rangeError)
+    {
+        int p = 0;
+        while (p < s.Length && IsCSpace(s[p])) p++;
+        rangeError = false;
+        value = 0;
+        if (p == s.Length || !TryStrtod(s[p..], out value, out rangeError)) return false;
+        if (!rangeError && value != 0 && Math.Abs(value) <= SmallestNormal) rangeError = IsInexactTiny(s[p..], Math.Abs(value));
+        return true;
+    }
+
+    const double SmallestNormal = 2.2250738585072014e-308;
+
+    /// <summary>
+    /// For a number text whose double is at most the smallest normal: whether its exact value lies
+    /// below that smallest normal and differs from the double (glibc's underflow condition). The
+    /// text is already known to be valid.
+    /// </summary>
+    static bool IsInexactTiny(ReadOnlySpan<byte> s, double magnitude)
+    {
+        if (s[0] == '+' || s[0] == '-') s = s[1..];
+        bool hex = s.Length > 2 && s[0] == '0' && (s[1] | 0x20) == 'x';
+        if (hex) s = s[2..];
+        var digits = System.Numerics.BigInteger.Zero;
+        int fractionDigits = 0, p = 0, radix = hex ? 16 : 10;
+        bool inFraction = false;
+        for (; p < s.Length; p++)
+        {
+            byte b = s[p];
+            if (b == '.') { inFraction = true; continue; }
+            int d = b >= '0' && b <= '9' ? b - '0' : hex && (b | 0x20) >= 'a' && (b | 0x20) <= 'f' ? (b | 0x20) - 'a' + 10 : -1;
+            if (d < 0) break;
+            digits = digits * radix + d;
+            if (inFraction) fractionDigits++;
+        }
+        long exponent = 0;
+        if (p < s.Length)
+        {
+            int q = p + 1;
+            bool negative = false;
+            if (q < s.Length && (s[q] == '+' || s[q] == '-')) negative = s[q++] == '-';
+            for (; q < s.Length; q++) exponent = Math.Min(exponent * 10 + (s[q] - '0'), 100000);
+            if (negative) exponent = -exponent;
+        }
+        // The exact value is digits * 10^pow10 * 2^pow2; the double is mantissa * 2^-1074 scaled.
+        long pow10 = hex ? 0 : exponent - fractionDigits;
+        long pow2 = hex ? exponent - 4L * fractionDigits : 0;
+        long bits = BitConverter.DoubleToInt64Bits(magnitude);
+        long biased = bits >> 52, mantissa = bits & 0xFFFFFFFFFFFFFL;
+        if (biased != 0) mantissa |= 1L << 52;
+        long doublePow2 = biased == 0 ? -1074 : biased - 1075;
+        // Compare exact against 2^-1022 and against the double, as integers: multiply everything
+        // by 10^-pow10 (when negative) and by 2^k for a k that clears every negative power of two.
+        long shift = Math.Max(0, Math.Max(-pow2, Math.Max(1022, -doublePow2)));
+        var scale10 = pow10 < 0 ? System.Numerics.BigInteger.Pow(10, (int)-pow10) : System.Numerics.BigInteger.One;
+        var exact = digits * (pow10 > 0 ? System.Numerics.BigInteger.Pow(10, (int)pow10) : System.Numerics.BigInteger.One) << (int)(shift + pow2);
+        var smallestNormal = scale10 << (int)(shift - 1022);
+        var asDouble = (scale10 * mantissa) << (int)(shift + doublePow2);
+        return exact < smallestNormal && exact != asDouble;
+    }
+
     static bool IsCSpace(byte b) => b == ' ' || (b >= '\t' && b <= '\r');
 
     /// <summary>strtod over exactly <paramref name="s"/> (no leading spaces); false if any byte is left over.</summary>

@@ -34,6 +34,9 @@ public enum CommandFlags
 
 public delegate void CommandHandler(Client client);
 
+/// <summary>Key positions (in the full argument vector) and their COMMAND GETKEYSANDFLAGS flags.</summary>
+public delegate List<(int Position, string[] Flags)> KeysFinder(byte[][] args);
+
 public sealed class Command
 {
     public required string Name { get; init; }          // lowercase, "get" or "config|get" for subcommands
@@ -49,6 +52,11 @@ public sealed class Command
     public string Since { get; init; } = "1.0.0";
     public string Summary { get; init; } = "";
     public string Complexity { get; init; } = "";
+    /// <summary>
+    /// Redis's getkeys_proc, for commands whose key specs cannot tell the keys or their flags
+    /// (SORT's STORE target, the read/write flags of SET and BITFIELD); COMMAND GETKEYS prefers it.
+    /// </summary>
+    public KeysFinder? GetKeys { get; init; }
     public Command? Parent { get; internal set; }
     public Dictionary<string, Command>? Subcommands { get; private set; }
 

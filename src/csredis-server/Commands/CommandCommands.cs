@@ -258,6 +258,20 @@ public static class CommandCommands
         }
         var args = new byte[argc][];
         for (int i = 0; i < argc; i++) args[i] = c.ArgBytes(i + 2);
+        if (cmd.GetKeys != null)
+        {
+            var found = cmd.GetKeys(args);
+            c.Reply.ArrayHeader(found.Count);
+            foreach (var (position, flags) in found)
+            {
+                if (withFlags) c.Reply.ArrayHeader(2);
+                c.Reply.Bulk(args[position]);
+                if (!withFlags) continue;
+                c.Reply.ArrayHeader(flags.Length);
+                foreach (var f in flags) c.Reply.SimpleString(f);
+            }
+            return;
+        }
         var keys = FindKeys(specs, args, out bool invalid);
         if (invalid)
         {
@@ -278,26 +292,10 @@ public static class CommandCommands
             }
             c.Reply.ArrayHeader(2);
             c.Reply.Bulk(args[position]);
-            var flags = KeyFlags(cmd, spec, args);
+            var flags = (spec.Get("flags")?.Children ?? []).Select(f => f.String).ToArray();
             c.Reply.ArrayHeader(flags.Length);
             foreach (var f in flags) c.Reply.SimpleString(f);
         }
-    }
-
-    /// <summary>
-    /// The key's access flags. SET's spec says "variable_flags": without GET it only overwrites
-    /// (OW update), with GET it also reads (RW access update), as Redis's setGetKeys decides.
-    /// </summary>
-    static string[] KeyFlags(Command cmd, RespNode spec, byte[][] args)
-    {
-        var flags = (spec.Get("flags")?.Children ?? []).Select(f => f.String).ToArray();
-        if (!flags.Contains("variable_flags")) return flags;
-        if (cmd.Name == "set")
-        {
-            bool get = args.Skip(3).Any(a => Encoding.UTF8.GetString(a).Equals("get", StringComparison.OrdinalIgnoreCase));
-            return get ? ["RW", "access", "update"] : ["OW", "update"];
-        }
-        return flags.Where(f => f != "variable_flags").ToArray();
     }
 
     /// <summary>

@@ -15,6 +15,8 @@ public sealed class CommandTable
         var table = new CommandTable();
         ConnectionCommands.Register(table);
         StringCommands.Register(table);
+        BitmapCommands.Register(table);
+        SortCommand.Register(table);
         HyperLogLogCommands.Register(table);
         SetCommands.Register(table);
         SortedSetCommands.Register(table);

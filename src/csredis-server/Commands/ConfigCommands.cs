@@ -168,6 +168,12 @@ public static class ConfigCommands
         var rewriter = new ConfigRewriter(old, args => OptionKey(config, args));
         foreach (var entry in config.Registry.Entries)
         {
+            // A sentinel saves no snapshots: its file never gets save lines (Redis's rewriteConfigSaveOption).
+            if (sentinelLines != null && entry.Name == "save")
+            {
+                rewriter.Remove(entry.Name);
+                continue;
+            }
             if ((entry.EmptyIsAbsent || entry.Name == "replicaof") && entry.Get().Length == 0)
             {
                 rewriter.Remove(entry.Name);

@@ -153,13 +153,19 @@ public static class ConnectionCommands
         if (newName != null) c.Name = newName.Length == 0 ? null : newName;
         c.Reply.Protocol = (int)version;
         var r = c.Reply;
-        r.MapHeader(7);
+        // A sentinel has no role field.
+        r.MapHeader(c.Server.Sentinel != null ? 6 : 7);
         r.Bulk("server"u8); r.Bulk("redis"u8);
         r.Bulk("version"u8); r.Bulk(RedisServer.RedisVersion);
         r.Bulk("proto"u8); r.Integer(version);
         r.Bulk("id"u8); r.Integer(c.Id);
-        r.Bulk("mode"u8); r.Bulk("standalone"u8);
-        r.Bulk("role"u8); r.Bulk(c.Server.IsReplica ? "replica"u8 : "master"u8);
+        r.Bulk("mode"u8);
+        if (c.Server.Sentinel != null) r.Bulk("sentinel"u8);
+        else
+        {
+            r.Bulk("standalone"u8);
+            r.Bulk("role"u8); r.Bulk(c.Server.IsReplica ? "replica"u8 : "master"u8);
+        }
         r.Bulk("modules"u8); r.EmptyArray();
     }
 

@@ -15,7 +15,7 @@ public static partial class StringCommands
     {
         string[] readFast = ["read", "string", "fast"], readSlow = ["read", "string", "slow"], write = ["write", "string", "slow"], writeFast = ["write", "string", "fast"];
         t.Add(new Command { Name = "get", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Handler = Get, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = readFast });
-        t.Add(new Command { Name = "set", Arity = -3, Flags = WriteOom, Handler = Set, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write });
+        t.Add(new Command { Name = "set", Arity = -3, Flags = WriteOom, Handler = Set, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write, GetKeys = SetKeys });
         t.Add(new Command { Name = "setnx", Arity = 3, Flags = WriteOom | CommandFlags.Fast, Handler = SetNx, FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = writeFast });
         t.Add(new Command { Name = "setex", Arity = 4, Flags = WriteOom, Handler = c => SetWithTtl(c, seconds: true), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write });
         t.Add(new Command { Name = "psetex", Arity = 4, Flags = WriteOom, Handler = c => SetWithTtl(c, seconds: false), FirstKey = 1, LastKey = 1, KeyStep = 1, Group = "string", Categories = write });
@@ -53,6 +53,14 @@ public static partial class StringCommands
         if (item == null) { c.Reply.Null(); return; }
         if (!TryString(c, item, out var packed)) return;
         c.Reply.Bulk(PackedString.Value(packed));
+    }
+
+    /// <summary>Redis's setGetKeys: SET only overwrites its key (OW update) unless GET makes it read it too.</summary>
+    static List<(int Position, string[] Flags)> SetKeys(byte[][] args)
+    {
+        for (int i = 3; i < args.Length; i++)
+            if (Ascii.EqualsIgnoreCase(args[i], "get"u8)) return [(1, ["RW", "access", "update"])];
+        return [(1, ["OW", "update"])];
     }
 
     [Flags]

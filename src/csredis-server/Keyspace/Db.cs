@@ -124,7 +124,8 @@ public sealed class Db
     /// already holds a string of the same length and no snapshot needs the old bytes, the value is
     /// overwritten in place: a steady stream of SETs then allocates nothing and leaves no garbage.
     /// </summary>
-    public void SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl = false)
+    /// <remarks><paramref name="encoding"/> forces the encoding (BITOP's result is raw whatever it holds); by default it is SET's.</remarks>
+    public void SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl = false, StringEncoding? encoding = null)
     {
         int hash = KeyTable.HashKey(key);
         int index = Main.Find(key, hash);
@@ -134,14 +135,14 @@ public sealed class Db
             if (oldValue.Length == value.Length)
             {
                 value.CopyTo(oldValue);
-                PackedString.SetEncoding(old, PackedString.EncodingForNewValue(value));
+                PackedString.SetEncoding(old, encoding ?? PackedString.EncodingForNewValue(value));
                 // Under LFU Redis carries the old access counter over to the new value.
                 if (!LruClock.Lfu) PackedString.SetLru(old, LruClock.Now);
                 if (!keepTtl && Expires.Count > 0) Expires.Remove(key, hash);
                 return;
             }
         }
-        var packed = PackedString.CreateForSet(key, value);
+        var packed = encoding is { } forced ? PackedString.Create(key, value, forced) : PackedString.CreateForSet(key, value);
         if (index < 0)
         {
             index = Main.Insert(packed, hash);

@@ -3,12 +3,19 @@
 // A string value and its key share one byte array ("packed string"):
 //   [0] encoding (raw, embstr or int: what OBJECT ENCODING reports, kept as Redis would have it);
 //       bit 7 marks an int that Redis would hold in a private object rather than a shared integer
-//       (made by COPY, or while maxmemory with an LRU/LFU policy forbids sharing): OBJECT REFCOUNT
+//       (made by COPY, or while maxmemory with an LRU/LFU policy forbids sharing): OBJECT REFCOUNT;
+//       bit 6 marks spare capacity (below)
 //   [1..3] 24-bit LRU clock in seconds (OBJECT IDLETIME)
 //   [4..] key length as a varint, the key bytes, then the value bytes.
+// Normally the value runs to the end of the array. A value that grows a little at a time (SETBIT
+// and BITFIELD past the end, as Redis's sdsgrowzero) is given spare capacity instead, as Redis's
+// greedy sds allocation does: then the last 4 bytes hold the value length (little endian) and the
+// zeroed bytes between the value and them are room to grow in place. Only Value/MutableValue
+// know where a value ends; everything else goes through them.
 // One array per string key is what lets csredis hold small strings in less memory than Redis
 // (one object header instead of the dictEntry + key sds + robj Redis needs).
 // Every other type is a RedisObject subclass that carries its key.
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Csredis.Server.Keyspace;
@@ -150,15 +157,56 @@ public static class PackedString
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ReadOnlySpan<byte> Value(byte[] packed) => packed.AsSpan(ValueOffset(packed));
+    public static ReadOnlySpan<byte> Value(byte[] packed) => MutableValue(packed);
 
-    public static Span<byte> MutableValue(byte[] packed) => packed.AsSpan(ValueOffset(packed));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Span<byte> MutableValue(byte[] packed)
+    {
+        int offset = ValueOffset(packed);
+        if ((packed[0] & SpareCapacityFlag) == 0) return packed.AsSpan(offset);
+        return packed.AsSpan(offset, BinaryPrimitives.ReadInt32LittleEndian(packed.AsSpan(packed.Length - LengthTrailer)));
+    }
 
-    const byte PrivateIntegerFlag = 0x80;
+    const byte PrivateIntegerFlag = 0x80, SpareCapacityFlag = 0x40, EncodingMask = 0x03;
+    const int LengthTrailer = 4;
 
-    public static StringEncoding Encoding(byte[] packed) => (StringEncoding)(packed[0] & ~PrivateIntegerFlag);
+    public static StringEncoding Encoding(byte[] packed) => (StringEncoding)(packed[0] & EncodingMask);
     public static void SetEncoding(byte[] packed, StringEncoding e) =>
-        packed[0] = (byte)(e == StringEncoding.Int && !SharedIntegersAllowed ? (byte)e | PrivateIntegerFlag : (byte)e);
+        packed[0] = (byte)((packed[0] & SpareCapacityFlag) | (e == StringEncoding.Int && !SharedIntegersAllowed ? (byte)e | PrivateIntegerFlag : (byte)e));
+
+    /// <summary>The longest value a packed string under a key of this length can hold.</summary>
+    public static int MaxValueLength(int keyLength) => Array.MaxLength - HeaderSize - 5 - keyLength - LengthTrailer;
+
+    /// <summary>The most value bytes this array can hold without being re-packed.</summary>
+    public static int Capacity(byte[] packed) =>
+        (packed[0] & SpareCapacityFlag) == 0 ? packed.Length - ValueOffset(packed) : packed.Length - LengthTrailer - ValueOffset(packed);
+
+    /// <summary>
+    /// A raw value of <paramref name="length"/> bytes that starts with <paramref name="value"/> and is
+    /// zero after it, with room for <paramref name="capacity"/> bytes before it must be re-packed.
+    /// </summary>
+    public static byte[] CreateZeroExtended(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int length, int capacity)
+    {
+        if (capacity <= length) return Create(key, value, StringEncoding.Raw, extraCapacity: length - value.Length);
+        var packed = Create(key, value, StringEncoding.Raw, extraCapacity: capacity - value.Length + LengthTrailer);
+        packed[0] |= SpareCapacityFlag;
+        BinaryPrimitives.WriteInt32LittleEndian(packed.AsSpan(packed.Length - LengthTrailer), length);
+        return packed;
+    }
+
+    /// <summary>
+    /// Lengthens a value in place when its capacity allows (the new bytes are zero); false when the
+    /// value must be re-packed. The caller checks that no snapshot still reads the array.
+    /// </summary>
+    public static bool TryZeroExtendInPlace(byte[] packed, int length)
+    {
+        int current = Value(packed).Length;
+        if (length <= current) return true;
+        if ((packed[0] & SpareCapacityFlag) == 0 || length > Capacity(packed)) return false;
+        packed.AsSpan(ValueOffset(packed) + current, length - current).Clear();
+        BinaryPrimitives.WriteInt32LittleEndian(packed.AsSpan(packed.Length - LengthTrailer), length);
+        return true;
+    }
 
     /// <summary>
     /// Redis shares integer objects 0..9999 unless maxmemory is set with an LRU/LFU policy (which
@@ -172,7 +220,7 @@ public static class PackedString
     /// <summary>True when Redis would hold this value as a shared integer object: OBJECT REFCOUNT then says INT_MAX.</summary>
     public static bool IsSharedInteger(byte[] packed)
     {
-        if (packed[0] != (byte)StringEncoding.Int) return false;
+        if ((packed[0] & ~SpareCapacityFlag) != (byte)StringEncoding.Int) return false;
         var value = Value(packed);
         return Common.Text.NumberParsing.TryParseInt64(value, out long n) && n >= 0 && n < SharedIntegers;
     }
@@ -184,7 +232,7 @@ public static class PackedString
     public static byte[] WithKey(byte[] packed, ReadOnlySpan<byte> newKey)
     {
         var created = Create(newKey, Value(packed), Encoding(packed));
-        created[0] = packed[0];
+        created[0] = (byte)(packed[0] & ~SpareCapacityFlag);
         created[1] = packed[1]; created[2] = packed[2]; created[3] = packed[3];
         return created;
     }

@@ -1,14 +1,18 @@
 // Redis Sentinel (Redis's sentinel.c): monitors masters, their replicas and the other sentinels
 // watching them, decides when a master is down, and fails over.
 //
-// Everything runs on the server's event loop. Every 100 ms the timer walks the instances:
-// reconnects broken links, sends PING (every second), INFO (every 10 s, every second during a
-// failover) and a hello message (every 2 s, published on __sentinel__:hello of masters and
-// replicas, which is how sentinels and their configurations discover each other), then judges
-// SDOWN (no valid PING reply for down-after-milliseconds) and, for masters, ODOWN (a quorum of
-// sentinels agree, asked through SENTINEL IS-MASTER-DOWN-BY-ADDR), and drives failovers
-// (SentinelFailover.cs). State changes are events: logged in Redis's words and published on a
-// channel named after the event, and the config file is rewritten (SentinelConfig.cs).
+// Everything runs on the server's event loop. The timer (every 50-100 ms: the cron frequency is
+// drawn anew each time so that sentinels started together do not stay in lockstep and split
+// their votes forever) walks the instances: reconnects broken links, sends PING (every second),
+// INFO (every 10 s, every second while a master is down or failing over) and a hello message
+// (every 2 s, PUBLISHed on __sentinel__:hello of masters, replicas and other sentinels, which is
+// how sentinels and their configurations find each other), then judges SDOWN (no acceptable
+// PING reply for down-after-milliseconds) and, for masters, ODOWN (a quorum of sentinels agree,
+// asked through SENTINEL IS-MASTER-DOWN-BY-ADDR), and drives failovers (SentinelFailover.cs).
+// State changes are events: logged in Redis's words, published on a channel named after the
+// event, handed to the notification script, and the config file is rewritten (SentinelConfig.cs).
+// A timer that fires far too late or early (a stalled process, a clock jump) enters TILT mode:
+// information is still collected but nothing is acted on for 30 s.
 using System.Globalization;
 using System.Net;
 using Csredis.Common;
@@ -20,66 +24,264 @@ namespace Csredis.Server.Sentinel;
 public sealed partial class SentinelState
 {
     public const string HelloChannel = "__sentinel__:hello";
-    const long PingPeriod = 1000, InfoPeriod = 10_000, HelloPeriod = 2000, AskPeriod = 1000;
-    const long MinLinkReconnectPeriod = 15_000, TiltTrigger = 2000, TiltPeriod = 30_000;
+    const int MaxPendingCommands = 100, DefaultHz = 10;
+
+    // Timing parameters, milliseconds (SENTINEL DEBUG shows and changes them).
+    public long InfoPeriod = 10_000, PingPeriod = 1000, AskPeriod = 1000, PublishPeriod = 2000;
+    public long DefaultDownAfter = 30_000, DefaultFailoverTimeout = 180_000;
+    public long TiltTrigger = 2000, TiltPeriod = 30_000, SlaveReconfTimeout = 10_000;
+    public long MinLinkReconnectPeriod = 15_000, ElectionTimeout = 10_000;
+    public long ScriptMaxRuntime = 60_000, ScriptRetryDelay = 30_000;
 
     readonly RedisServer _server;
+    readonly Random _random = new();
     public string MyId = "";
     public long CurrentEpoch;
     public readonly Dictionary<string, SentinelInstance> Masters = new();
     public bool Tilt;
     public long TiltStartTime;
-    long _previousTimerTime = Clock.UnixMs();
-    public string AnnounceIp = "";
+    long _previousTime = Clock.UnixMs();
+    public string? AnnounceIp;
     public int AnnouncePort;
     public bool DenyScriptsReconfig = true;
     public bool ResolveHostnames, AnnounceHostnames;
-    public string SentinelUser = "", SentinelPass = "";
+    public string? SentinelUser, SentinelPass;
     public int SimulateFailureFlags;
     /// <summary>Publishes an event to the sentinel's own pub/sub subscribers (wired to the server's pub/sub).</summary>
     public Action<string, string>? Publish;
 
     public SentinelState(RedisServer server) => _server = server;
 
-    // Wall-clock milliseconds, as Redis's mstime(): 0 means "long ago"; TILT mode covers clock jumps.
-    long Now => Clock.UnixMs();
+    // Wall-clock milliseconds, as Redis's mstime(): TILT mode covers clock jumps.
+    static long Now => Clock.UnixMs();
 
-    /// <summary>Logs and publishes an event (Redis's sentinelEvent): "+sdown master mymaster 127.0.0.1 6379".</summary>
-    /// <param name="details">False for events whose text is only <paramref name="extra"/> (+switch-master, +new-epoch...).</param>
-    public void Event(LogLevel level, string type, SentinelInstance? instance, string? extra = null, bool details = true)
+    // ---- addresses ----
+
+    /// <summary>
+    /// Resolves an instance address (Redis's createSentinelAddr): an IP as is, a hostname only with
+    /// resolve-hostnames (kept unresolved when <paramref name="acceptUnresolved"/>). Null with Redis's
+    /// reason on failure.
+    /// </summary>
+    public SentinelAddr? CreateAddr(string hostname, int port, bool acceptUnresolved, out string? error)
     {
-        string message = instance == null || !details ? extra ?? "" : instance.Details() + (extra == null ? "" : " " + extra);
+        error = null;
+        if (port < 0 || port > 65535) { error = "Invalid port number."; return null; }
+        string? ip = Resolve(hostname);
+        if (ip == null)
+        {
+            Log.Warning($"Failed to resolve hostname '{hostname}'");
+            if (!(ResolveHostnames && acceptUnresolved)) { error = "Can't resolve instance hostname."; return null; }
+            ip = "";
+        }
+        return new SentinelAddr(hostname, ip, port);
+    }
+
+    /// <summary>The IP of an address or, with resolve-hostnames, of a hostname; null when it has none.</summary>
+    public string? Resolve(string hostname)
+    {
+        if (IPAddress.TryParse(hostname, out var parsed)) return parsed.ToString();
+        if (!ResolveHostnames) return null;
+        try { return Dns.GetHostAddresses(hostname).FirstOrDefault()?.ToString(); }
+        catch (System.Net.Sockets.SocketException) { return null; }
+        catch (ArgumentException) { return null; }
+    }
+
+    /// <summary>The address as told to others: the hostname with announce-hostnames, else the IP.</summary>
+    public string Announce(SentinelAddr a) => AnnounceHostnames ? a.Hostname : a.Ip;
+
+    string AnnounceWithPort(SentinelAddr a)
+    {
+        string host = Announce(a);
+        return host.Contains(':') ? $"[{host}]:{a.Port}" : $"{host}:{a.Port}";
+    }
+
+    /// <summary>Same address, or same hostname when one could not be resolved (sentinelAddrOrHostnameEqual).</summary>
+    static bool SameAddrOrHostname(SentinelAddr a, SentinelAddr b) =>
+        a.Port == b.Port && (a.Ip == b.Ip || string.Equals(a.Hostname, b.Hostname, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Whether a hostname (as a replica's INFO reports its master) names this address.</summary>
+    bool AddrEqualsHostname(SentinelAddr a, string? hostname)
+    {
+        if (hostname == null) return false;
+        string? ip = Resolve(hostname);
+        return ip != null && string.Equals(a.Ip, ip, StringComparison.OrdinalIgnoreCase);
+    }
+
+    // ---- instances ----
+
+    /// <summary>
+    /// Creates an instance and adds it to its table (createSentinelRedisInstance): replicas are named
+    /// "ip:port". Null with Redis's reason when the address is invalid or the entry exists already.
+    /// </summary>
+    public SentinelInstance? CreateInstance(string? name, InstanceFlags kind, string hostname, int port, int quorum, SentinelInstance? master, out string? error)
+    {
+        var addr = CreateAddr(hostname, port, acceptUnresolved: true, out error);
+        if (addr == null) return null;
+        string key = kind == InstanceFlags.Slave ? AnnounceWithPort(addr) : name!;
+        var table = kind == InstanceFlags.Master ? Masters : kind == InstanceFlags.Slave ? master!.Slaves : master!.Sentinels;
+        if (table.ContainsKey(key))
+        {
+            error = kind switch
+            {
+                InstanceFlags.Master => "Duplicate master name.",
+                InstanceFlags.Slave => "Duplicate hostname and port for replica.",
+                _ => "Duplicate runid for sentinel.",
+            };
+            return null;
+        }
+        var ri = new SentinelInstance(kind, key, addr, master, DefaultDownAfter, DefaultFailoverTimeout) { Quorum = quorum };
+        table[key] = ri;
+        return ri;
+    }
+
+    /// <summary>The master monitored at this address (IS-MASTER-DOWN-BY-ADDR names masters by address, not name).</summary>
+    public SentinelInstance? MasterByAddr(string host, int port)
+    {
+        var probe = CreateAddr(host, port, acceptUnresolved: true, out _);
+        return probe == null ? null : Masters.Values.FirstOrDefault(m => SameAddrOrHostname(m.Addr, probe));
+    }
+
+    SentinelInstance? LookupSlave(SentinelInstance master, string host, int port)
+    {
+        var addr = CreateAddr(host, port, acceptUnresolved: false, out _);
+        return addr == null ? null : master.Slaves.GetValueOrDefault(AnnounceWithPort(addr));
+    }
+
+    /// <summary>Forgets an instance: its link closes unless another master's entry for the same sentinel still uses it.</summary>
+    void ReleaseInstance(SentinelInstance ri)
+    {
+        ri.Released = true;
+        foreach (var s in ri.Slaves.Values) ReleaseInstance(s);
+        foreach (var s in ri.Sentinels.Values) ReleaseInstance(s);
+        ri.Slaves.Clear();
+        ri.Sentinels.Clear();
+        ReleaseLink(ri.Link);
+        if (ri.Is(InstanceFlags.Slave) && ri.Is(InstanceFlags.Promoted) && ri.Master != null && ri.Master.PromotedSlave == ri)
+            ri.Master.PromotedSlave = null;
+    }
+
+    static void ReleaseLink(InstanceLink link)
+    {
+        if (--link.RefCount > 0) return;
+        CloseCommandConnection(link);
+        ClosePubSubConnection(link);
+    }
+
+    /// <summary>Uses the link another master already has to the same sentinel (sentinelTryConnectionSharing).</summary>
+    void TryConnectionSharing(SentinelInstance si)
+    {
+        if (si.RunId == null || si.Link.RefCount > 1) return;
+        foreach (var master in Masters.Values)
+        {
+            if (master == si.Master) continue;
+            var match = master.Sentinels.Values.FirstOrDefault(s => s.RunId == si.RunId);
+            if (match == null || match == si) continue;
+            ReleaseLink(si.Link);
+            si.Link = match.Link;
+            match.Link.RefCount++;
+            return;
+        }
+    }
+
+    /// <summary>A sentinel changed address: every master's entry for it moves to the new one (sentinelUpdateSentinelAddressInAllMasters).</summary>
+    void UpdateSentinelAddressInAllMasters(SentinelInstance si)
+    {
+        int reconfigured = 0;
+        foreach (var master in Masters.Values)
+        {
+            var match = master.Sentinels.Values.FirstOrDefault(s => s.RunId == si.RunId);
+            if (match == null) continue;
+            CloseCommandConnection(match.Link);
+            ClosePubSubConnection(match.Link);
+            if (match == si) continue;
+            match.Addr = si.Addr;
+            reconfigured++;
+        }
+        if (reconfigured > 0) Event(LogLevel.Notice, "+sentinel-address-update", si, $"{reconfigured} additional matching instances");
+    }
+
+    static int RemoveMatchingSentinelFromMaster(SentinelState state, SentinelInstance master, string? runId)
+    {
+        if (runId == null) return 0;
+        int removed = 0;
+        foreach (var s in master.Sentinels.Values.Where(s => s.RunId == runId).ToArray())
+        {
+            master.Sentinels.Remove(s.Name);
+            state.ReleaseInstance(s);
+            removed++;
+        }
+        return removed;
+    }
+
+    // ---- events ----
+
+    /// <summary>Redis's "%@" instance details: "type name ip port [@ master-name master-ip master-port]".</summary>
+    public string Details(SentinelInstance ri)
+    {
+        var master = ri.Is(InstanceFlags.Master) ? null : ri.Master;
+        string text = $"{ri.TypeName} {ri.Name} {Announce(ri.Addr)} {ri.Port}";
+        return master == null ? text : text + $" @ {master.Name} {Announce(master.Addr)} {master.Port}";
+    }
+
+    /// <summary>An event with the instance details first ("+sdown master mymaster 127.0.0.1 6379"), then <paramref name="extra"/>.</summary>
+    public void Event(LogLevel level, string type, SentinelInstance ri, string? extra = null) =>
+        EmitEvent(level, type, ri, extra == null ? Details(ri) : Details(ri) + " " + extra);
+
+    /// <summary>An event whose text is only <paramref name="message"/> (+new-epoch 3, +switch-master ..., +tilt).</summary>
+    public void EventText(LogLevel level, string type, SentinelInstance? ri, string message) => EmitEvent(level, type, ri, message);
+
+    /// <summary>Logs, publishes on the channel named after the event, and runs the notification script (sentinelEvent).</summary>
+    void EmitEvent(LogLevel level, string type, SentinelInstance? ri, string message)
+    {
         Log.Write(level, type + " " + message);
         if (level != LogLevel.Debug) Publish?.Invoke(type, message);
-        if (level == LogLevel.Warning && instance != null) QueueNotificationScript(instance, type, message);
+        if (level == LogLevel.Warning && ri != null)
+        {
+            var master = ri.Is(InstanceFlags.Master) ? ri : ri.Master;
+            if (master?.NotificationScript != null) ScheduleScript(master.NotificationScript, [type, message]);
+        }
     }
+
+    // ---- the timer ----
 
     /// <summary>The sentinel timer (sentinelTimer), called from serverCron.</summary>
     public void Timer()
     {
-        CheckTilt();
-        foreach (var master in Masters.Values.ToArray())
-        {
-            HandleInstance(master);
-            foreach (var slave in master.Slaves.Values.ToArray()) HandleInstance(slave);
-            foreach (var sentinel in master.Sentinels.Values.ToArray()) HandleInstance(sentinel);
-            if (master.Is(InstanceFlags.FailoverInProgress) || master.FailoverState != FailoverState.None || master.PromotedSlave != null)
-                HandleFailoverEnd(master);
-        }
+        CheckTiltCondition();
+        HandleInstances(Masters);
         RunPendingScripts();
+        CollectTerminatedScripts();
+        KillTimedOutScripts();
+        _server.HzOverride = DefaultHz + _random.Next(DefaultHz);
     }
 
-    void CheckTilt()
+    void HandleInstances(Dictionary<string, SentinelInstance> instances)
     {
-        long now = Now, delta = now - _previousTimerTime;
-        // A clock jump or a long stall makes every timing judgement wrong: stop acting for a while.
+        SentinelInstance? switchToPromoted = null;
+        foreach (var ri in instances.Values.ToArray())
+        {
+            if (ri.Released) continue;
+            HandleInstance(ri);
+            if (ri.Is(InstanceFlags.Master))
+            {
+                HandleInstances(ri.Slaves);
+                HandleInstances(ri.Sentinels);
+                if (ri.FailoverState == FailoverState.UpdateConfig) switchToPromoted = ri;
+            }
+        }
+        if (switchToPromoted != null) SwitchToPromotedSlave(switchToPromoted);
+    }
+
+    void CheckTiltCondition()
+    {
+        long now = Now, delta = now - _previousTime;
         if (delta < 0 || delta > TiltTrigger)
         {
             Tilt = true;
             TiltStartTime = now;
-            Event(LogLevel.Warning, "+tilt", null, "#tilt mode entered");
+            EventText(LogLevel.Warning, "+tilt", null, "#tilt mode entered");
         }
-        _previousTimerTime = now;
+        _previousTime = Now;
     }
 
     void HandleInstance(SentinelInstance ri)
@@ -90,251 +292,355 @@ public sealed partial class SentinelState
         {
             if (Now - TiltStartTime < TiltPeriod) return;
             Tilt = false;
-            Event(LogLevel.Warning, "-tilt", null, "#tilt mode exited");
+            EventText(LogLevel.Warning, "-tilt", null, "#tilt mode exited");
         }
         CheckSubjectivelyDown(ri);
         if (ri.Is(InstanceFlags.Master))
         {
             CheckObjectivelyDown(ri);
-            if (StartFailoverIfNeeded(ri)) AskMasterStateToOtherSentinels(ri, force: true);
+            if (StartFailoverIfNeeded(ri)) AskMasterStateToOtherSentinels(ri, forced: true);
             FailoverStateMachine(ri);
-            AskMasterStateToOtherSentinels(ri, force: false);
+            AskMasterStateToOtherSentinels(ri, forced: false);
         }
     }
 
     // ---- links ----
 
+    static void CloseCommandConnection(InstanceLink link)
+    {
+        var c = link.Command;
+        if (c == null) return;
+        link.Command = null;
+        link.Disconnected = true;
+        c.OnClosed = null;
+        c.Close("closed by sentinel");
+    }
+
+    static void ClosePubSubConnection(InstanceLink link)
+    {
+        var c = link.PubSub;
+        if (c == null) return;
+        link.PubSub = null;
+        link.Disconnected = true;
+        c.OnClosed = null;
+        c.Close("closed by sentinel");
+    }
+
+    /// <summary>Closes the links of a master and its replicas (they reconnect, e.g. with a new auth-pass).</summary>
+    public void DropMasterConnections(SentinelInstance master)
+    {
+        foreach (var ri in master.Slaves.Values.Append(master))
+        {
+            CloseCommandConnection(ri.Link);
+            ClosePubSubConnection(ri.Link);
+        }
+    }
+
+    /// <summary>Closes every link to other sentinels (after sentinel-user/sentinel-pass change); returns how many.</summary>
+    public int DropAllSentinelConnections()
+    {
+        int dropped = 0;
+        foreach (var m in Masters.Values)
+            foreach (var si in m.Sentinels.Values)
+            {
+                if (si.Link.Disconnected) continue;
+                ClosePubSubConnection(si.Link);
+                CloseCommandConnection(si.Link);
+                dropped++;
+            }
+        return dropped;
+    }
+
+    /// <summary>Opens the missing connections of a link (sentinelReconnectInstance), at most once per ping period.</summary>
     void ReconnectInstance(SentinelInstance ri)
     {
         var link = ri.Link;
-        if (!link.Disconnected) return;
-        if (ri.Port == 0) return;
+        if (!link.Disconnected || ri.Port == 0) return;
         long now = Now;
         if (now - link.LastReconnectTime < PingPeriod) return;
         link.LastReconnectTime = now;
-        if (!IPAddress.TryParse(ri.Ip, out var ip))
+
+        if (link.Command == null)
         {
-            try { ip = Dns.GetHostAddresses(ri.Ip).FirstOrDefault(); } catch (System.Net.Sockets.SocketException) { ip = null; }
-            if (ip == null) return;
+            // The instance may have restarted elsewhere, or was unresolvable when first seen.
+            if (ResolveHostnames && CreateAddr(ri.Addr.Hostname, ri.Port, acceptUnresolved: false, out _) is { } fresh) ri.Addr = fresh;
+            var cmd = Connect(ri, "cmd");
+            if (cmd != null)
+            {
+                link.Command = cmd;
+                link.CommandConnectedAt = Now;
+                SendAuthIfNeeded(ri, cmd);
+                SetClientName(ri, cmd, "cmd");
+                SendPing(ri);
+            }
         }
-        if (link.Command == null || !link.Command.IsOpen)
+        if (ri.Is(InstanceFlags.Master | InstanceFlags.Slave) && link.PubSub == null)
         {
-            var cmd = new AsyncConnection(_server.Loop);
-            link.Command = cmd;
-            cmd.OnClosed = reason => OnLinkClosed(ri, "cmd", reason);
-            if (!cmd.Connect(ip, ri.Port)) { link.Command = null; return; }
-            link.CommandConnectedAt = now;
-            // ActivePingTime survives reconnections: an instance is down since its oldest unanswered PING.
-            Authenticate(ri, cmd);
-            cmd.Send(null, "CLIENT", "SETNAME", ClientName("cmd"));
-            SendPing(ri);
+            var pc = Connect(ri, "pubsub");
+            if (pc != null)
+            {
+                pc.Subscribed = true;
+                link.PubSub = pc;
+                link.PubSubConnectedAt = Now;
+                pc.OnPush = msg => OnHelloMessage(ri, msg);
+                SendAuthIfNeeded(ri, pc);
+                SetClientName(ri, pc, "pubsub");
+                pc.Send(null, ri.MapCommand("SUBSCRIBE"), HelloChannel);
+            }
         }
-        if (!ri.Is(InstanceFlags.Sentinel) && (link.PubSub == null || !link.PubSub.IsOpen))
-        {
-            var pc = new AsyncConnection(_server.Loop) { Subscribed = true };
-            link.PubSub = pc;
-            pc.OnClosed = reason => OnLinkClosed(ri, "pubsub", reason);
-            pc.OnPush = msg => OnHelloMessage(ri, msg);
-            if (!pc.Connect(ip, ri.Port)) { link.PubSub = null; return; }
-            link.PubSubConnectedAt = now;
-            link.PubSubLastActivity = now;
-            Authenticate(ri, pc);
-            pc.Send(null, "CLIENT", "SETNAME", ClientName("pubsub"));
-            pc.Send(null, "SUBSCRIBE", HelloChannel);
-        }
-        link.Disconnected = link.Command == null || (!ri.Is(InstanceFlags.Sentinel) && link.PubSub == null);
+        if (link.Command != null && (ri.Is(InstanceFlags.Sentinel) || link.PubSub != null)) link.Disconnected = false;
     }
 
-    string ClientName(string kind) => $"sentinel-{MyId[..8]}-{kind}";
-
-    void Authenticate(SentinelInstance ri, AsyncConnection conn)
-    {
-        var master = ri.Is(InstanceFlags.Master) ? ri : ri.Master!;
-        string? user, pass;
-        if (ri.Is(InstanceFlags.Sentinel)) { user = SentinelUser.Length > 0 ? SentinelUser : null; pass = SentinelPass.Length > 0 ? SentinelPass : null; }
-        else { user = master.AuthUser; pass = master.AuthPass; }
-        if (pass == null) return;
-        if (user != null) conn.Send(null, "AUTH", user, pass);
-        else conn.Send(null, "AUTH", pass);
-    }
-
-    void OnLinkClosed(SentinelInstance ri, string which, string reason)
+    AsyncConnection? Connect(SentinelInstance ri, string kind)
     {
         var link = ri.Link;
-        if (which == "cmd") link.Command = null; else link.PubSub = null;
-        if (!link.Disconnected)
+        if (!IPAddress.TryParse(ri.Ip, out var ip))
         {
-            link.Disconnected = true;
-            Event(LogLevel.Debug, $"-{which}-link", ri, "#" + reason);
+            Event(LogLevel.Debug, $"-{kind}-link-reconnection", ri, "#Failed to establish connection");
+            return null;
         }
+        var conn = new AsyncConnection(_server.Loop);
+        // A connection that fails or drops only marks the link for reconnection, as hiredis's callbacks do.
+        conn.OnClosed = _ =>
+        {
+            if (link.Command == conn) link.Command = null;
+            if (link.PubSub == conn) link.PubSub = null;
+            link.Disconnected = true;
+        };
+        if (!conn.Connect(ip, ri.Port))
+        {
+            Event(LogLevel.Debug, $"-{kind}-link-reconnection", ri, "#" + new System.ComponentModel.Win32Exception(Common.Native.Libc.Errno).Message);
+            return null;
+        }
+        return conn;
     }
 
-    void CloseLink(SentinelInstance ri)
+    /// <summary>
+    /// AUTH on a new connection: a master's auth-pass/auth-user for it and its replicas; for other
+    /// sentinels sentinel-pass/sentinel-user, or else our own requirepass (all sentinels sharing one).
+    /// </summary>
+    void SendAuthIfNeeded(SentinelInstance ri, AsyncConnection conn)
     {
-        ri.Link.Command?.Close("closing");
-        ri.Link.PubSub?.Close("closing");
-        ri.Link.Command = ri.Link.PubSub = null;
-        ri.Link.Disconnected = true;
+        string? pass, user;
+        if (ri.Is(InstanceFlags.Sentinel))
+        {
+            if (SentinelPass != null) { pass = SentinelPass; user = SentinelUser; }
+            else { pass = _server.Config.RequirePass.Length > 0 ? _server.Config.RequirePass : null; user = null; }
+        }
+        else { pass = ri.OwnMaster.AuthPass; user = ri.OwnMaster.AuthUser; }
+        if (pass == null) return;
+        if (user == null) conn.Send(null, ri.MapCommand("AUTH"), pass);
+        else conn.Send(null, ri.MapCommand("AUTH"), user, pass);
     }
+
+    void SetClientName(SentinelInstance ri, AsyncConnection conn, string kind) =>
+        conn.Send(null, ri.MapCommand("CLIENT"), "SETNAME", $"sentinel-{MyId[..Math.Min(8, MyId.Length)]}-{kind}");
 
     // ---- periodic PING / INFO / hello ----
 
     void SendPeriodicCommands(SentinelInstance ri)
     {
         var link = ri.Link;
-        if (link.Disconnected || link.Command == null || !link.Command.IsConnected && link.Command.PendingReplies > 0 && false) return;
-        if (link.PendingCommands >= 100) return; // a stuck link: don't pile up more
+        if (link.Disconnected || link.Command == null) return;
+        // Not critical commands: don't pile them up on a link that stopped answering.
+        if (link.PendingCommands >= MaxPendingCommands * link.RefCount) return;
         long now = Now;
-        long infoPeriod = InfoPeriod;
-        // During failovers and when the master is down, INFO every second to react quickly.
-        if (ri.Is(InstanceFlags.Slave) && (ri.Master!.Is(InstanceFlags.ODown | InstanceFlags.FailoverInProgress))
-            || ri.Is(InstanceFlags.MasterRebootDown))
-            infoPeriod = 1000;
-        long pingPeriod = Math.Min(ri.Is(InstanceFlags.Master) ? ri.DownAfterMs : ri.Master!.DownAfterMs, PingPeriod);
+        // Replicas of a master that is down or failing over (and replicas cut from their master)
+        // are watched every second, to see promotions and reconfigurations quickly.
+        long infoPeriod = ri.Is(InstanceFlags.Slave) &&
+            (ri.Master!.Is(InstanceFlags.ODown | InstanceFlags.FailoverInProgress) || ri.MasterLinkDownTime != 0)
+            ? 1000 : InfoPeriod;
+        long pingPeriod = Math.Min(ri.DownAfterMs, PingPeriod);
         if (!ri.Is(InstanceFlags.Sentinel) && (ri.InfoRefresh == 0 || now - ri.InfoRefresh > infoPeriod))
-            link.Command.Send(reply => OnInfoReply(ri, reply), "INFO");
+            link.Command.Send(reply => OnInfoReply(ri, reply), ri.MapCommand("INFO"));
         if (now - link.LastPongTime > pingPeriod && now - link.LastPingTime > pingPeriod / 2)
             SendPing(ri);
-        if (now - ri.LastHelloTime > HelloPeriod && ri.Is(InstanceFlags.Master | InstanceFlags.Slave))
+        if (now - ri.LastPubTime > PublishPeriod)
             SendHello(ri);
     }
 
     void SendPing(SentinelInstance ri)
     {
         var cmd = ri.Link.Command;
-        if (cmd == null) return;
-        long now = Now;
-        cmd.Send(reply => OnPingReply(ri, reply), "PING");
-        ri.Link.LastPingTime = now;
-        if (ri.Link.ActivePingTime == 0) ri.Link.ActivePingTime = now;
+        if (cmd == null || !cmd.IsOpen) return;
+        cmd.Send(reply => OnPingReply(ri, reply), ri.MapCommand("PING"));
+        ri.Link.LastPingTime = Now;
+        // Still waiting for an older PING: the instance has been silent since that one.
+        if (ri.Link.ActivePingTime == 0) ri.Link.ActivePingTime = ri.Link.LastPingTime;
     }
 
     void OnPingReply(SentinelInstance ri, RespValue reply)
     {
+        if (ri.Released) return;
         var link = ri.Link;
-        long now = Now;
-        link.LastPongTime = now;
         if (reply.Type is RespType.SimpleString or RespType.Error)
         {
-            string text = reply.AsText();
-            if (reply.Type == RespType.SimpleString || text.StartsWith("LOADING", StringComparison.Ordinal) ||
-                text.StartsWith("MASTERDOWN", StringComparison.Ordinal))
+            var text = reply.Bytes.AsSpan();
+            bool pong = text.StartsWith("PONG"u8);
+            if (pong || text.StartsWith("LOADING"u8) || text.StartsWith("MASTERDOWN"u8))
             {
-                link.LastAvailTime = now;
+                link.LastAvailTime = Now;
                 link.ActivePingTime = 0;
+                if (pong) ri.Flags &= ~InstanceFlags.MasterRebootDown;
             }
-            else if (text.StartsWith("BUSY", StringComparison.Ordinal) && ri.Is(InstanceFlags.SDown) && !ri.Is(InstanceFlags.ScriptKillSent))
+            else if (text.StartsWith("BUSY"u8) && ri.Is(InstanceFlags.SDown) && !ri.Is(InstanceFlags.ScriptKillSent))
             {
-                link.Command?.Send(null, "SCRIPT", "KILL");
+                // Down only because a script runs forever: kill the script.
+                link.Command?.Send(null, ri.MapCommand("SCRIPT"), "KILL");
                 ri.Flags |= InstanceFlags.ScriptKillSent;
             }
         }
-        link.Disconnected = false;
+        link.LastPongTime = Now;
     }
 
+    /// <summary>
+    /// PUBLISHes "ip,port,runid,current-epoch,master-name,master-ip,master-port,master-config-epoch"
+    /// on the hello channel of the instance (a master, a replica, or another sentinel, whose PUBLISH
+    /// takes hellos directly).
+    /// </summary>
     void SendHello(SentinelInstance ri)
     {
-        var master = ri.Is(InstanceFlags.Master) ? ri : ri.Master!;
-        string ip = AnnounceIp.Length > 0 ? AnnounceIp : LocalAddressFor(ri);
-        int port = AnnouncePort > 0 ? AnnouncePort : _server.Config.Port;
-        var (masterIp, masterPort) = master.CurrentAddress;
-        string payload = string.Join(',', ip, port, MyId, CurrentEpoch, master.Name, masterIp, masterPort, master.ConfigEpoch);
-        ri.Link.Command?.Send(reply => { if (reply.Type != RespType.Error) ri.LastHelloTime = Now; }, "PUBLISH", HelloChannel, payload);
-        ri.LastHelloTime = Now; // don't flood while the reply is pending
+        var cmd = ri.Link.Command;
+        if (ri.Link.Disconnected || cmd == null || !cmd.IsConnected) return;
+        var master = ri.OwnMaster;
+        var masterAddr = master.CurrentAddress;
+        string ip;
+        if (AnnounceIp != null) ip = AnnounceIp;
+        else
+        {
+            var local = cmd.LocalAddress;
+            if (local.Port == 0) return;
+            ip = local.Ip;
+        }
+        int port = AnnouncePort != 0 ? AnnouncePort : _server.Config.Port;
+        string payload = string.Join(',', ip, port.ToString(CultureInfo.InvariantCulture), MyId,
+            CurrentEpoch.ToString(CultureInfo.InvariantCulture), master.Name, Announce(masterAddr),
+            masterAddr.Port.ToString(CultureInfo.InvariantCulture), master.ConfigEpoch.ToString(CultureInfo.InvariantCulture));
+        cmd.Send(reply => { if (!ri.Released && reply.Type != RespType.Error) ri.LastPubTime = Now; },
+            ri.MapCommand("PUBLISH"), HelloChannel, payload);
     }
 
-    /// <summary>The address other sentinels can reach us at: our end of the link, as Redis's anetFdToString.</summary>
-    string LocalAddressFor(SentinelInstance ri) => _server.BoundAddresses.Count > 0 && _server.BoundAddresses[0].Address is not ("*" or "0.0.0.0" or "::")
-        ? _server.BoundAddresses[0].Address : "127.0.0.1";
+    /// <summary>Makes every instance of a master send its hello at the next timer run (sentinelForceHelloUpdateForMaster).</summary>
+    void ForceHelloUpdateForMaster(SentinelInstance master)
+    {
+        foreach (var ri in master.Sentinels.Values.Concat(master.Slaves.Values).Append(master))
+            if (ri.LastPubTime >= PublishPeriod + 1) ri.LastPubTime -= PublishPeriod + 1;
+    }
 
     // ---- INFO ----
 
     void OnInfoReply(SentinelInstance ri, RespValue reply)
     {
-        if (reply.Type != RespType.BulkString && reply.Type != RespType.Verbatim) return;
-        RefreshFromInfo(ri, System.Text.Encoding.UTF8.GetString(reply.Bytes));
+        if (ri.Released) return;
+        if (reply.Type is RespType.BulkString or RespType.Verbatim) RefreshFromInfo(ri, System.Text.Encoding.UTF8.GetString(reply.Bytes));
     }
 
+    /// <summary>What INFO tells (sentinelRefreshInstanceInfo): run id, replicas, role and replication facts; then acts on roles.</summary>
     void RefreshFromInfo(SentinelInstance ri, string info)
     {
-        long now = Now;
         ri.Info = info;
-        ri.InfoRefresh = now;
-        InstanceFlags role = InstanceFlags.None;
-        bool sawRunId = false;
         ri.MasterLinkDownTime = 0;
-        foreach (var rawLine in info.Split('\n'))
+        InstanceFlags role = InstanceFlags.None;
+        foreach (var line in info.Split("\r\n"))
         {
-            var line = rawLine.TrimEnd('\r');
-            if (line.StartsWith("run_id:", StringComparison.Ordinal) && line.Length == 47)
+            if (line.Length >= 47 && line.StartsWith("run_id:", StringComparison.Ordinal))
             {
-                string runId = line[7..];
-                if (ri.RunId != null && ri.RunId != runId)
+                string runId = line.Substring(7, 40);
+                if (ri.RunId == null) ri.RunId = runId;
+                else if (ri.RunId != runId)
                 {
                     Event(LogLevel.Notice, "+reboot", ri);
                     if (ri.Is(InstanceFlags.Master) && ri.MasterRebootDownAfterPeriod != 0)
                     {
                         ri.Flags |= InstanceFlags.MasterRebootDown;
-                        ri.MasterRebootSinceTime = now;
+                        ri.MasterRebootSinceTime = Now;
                     }
+                    ri.RunId = runId;
                 }
-                ri.RunId = runId;
-                sawRunId = true;
             }
-            else if (ri.Is(InstanceFlags.Master) && line.StartsWith("slave", StringComparison.Ordinal) && line.Contains(":ip=", StringComparison.Ordinal))
+            if (ri.Is(InstanceFlags.Master) && line.Length >= 7 && line.StartsWith("slave", StringComparison.Ordinal) && char.IsAsciiDigit(line[5]))
                 DiscoverReplicaFromInfoLine(ri, line);
-            else if (line.StartsWith("role:", StringComparison.Ordinal))
-                role = line[5..] == "master" ? InstanceFlags.Master : line[5..] == "slave" ? InstanceFlags.Slave : InstanceFlags.None;
-            else if (line.StartsWith("master_link_down_since_seconds:", StringComparison.Ordinal) &&
-                long.TryParse(line.AsSpan(31), out long downSince))
-                ri.MasterLinkDownTime = downSince * 1000;
-            else if (line.StartsWith("master_host:", StringComparison.Ordinal))
+            if (line.Length >= 32 && line.StartsWith("master_link_down_since_seconds", StringComparison.Ordinal))
+                ri.MasterLinkDownTime = LeadingInt64(line.AsSpan(31)) * 1000;
+            if (line.StartsWith("role:master", StringComparison.Ordinal)) role = InstanceFlags.Master;
+            else if (line.StartsWith("role:slave", StringComparison.Ordinal)) role = InstanceFlags.Slave;
+            if (role != InstanceFlags.Slave) continue;
+            if (line.StartsWith("master_host:", StringComparison.Ordinal))
             {
                 string host = line[12..];
-                if (ri.SlaveMasterHost != host) { ri.SlaveMasterHost = host; ri.SlaveConfChangeTime = now; }
+                if (ri.SlaveMasterHost == null || !string.Equals(host, ri.SlaveMasterHost, StringComparison.OrdinalIgnoreCase))
+                {
+                    ri.SlaveMasterHost = host;
+                    ri.SlaveConfChangeTime = Now;
+                }
             }
-            else if (line.StartsWith("master_port:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(12), out int mport))
+            else if (line.StartsWith("master_port:", StringComparison.Ordinal))
             {
-                if (ri.SlaveMasterPort != mport) { ri.SlaveMasterPort = mport; ri.SlaveConfChangeTime = now; }
+                int port = (int)LeadingInt64(line.AsSpan(12));
+                if (ri.SlaveMasterPort != port) { ri.SlaveMasterPort = port; ri.SlaveConfChangeTime = Now; }
             }
             else if (line.StartsWith("master_link_status:", StringComparison.Ordinal))
-                ri.SlaveMasterLinkUp = line[19..] == "up";
-            else if (line.StartsWith("slave_priority:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(15), out int prio))
-                ri.SlavePriority = prio;
-            else if (line.StartsWith("slave_repl_offset:", StringComparison.Ordinal) && long.TryParse(line.AsSpan(18), out long off))
-                ri.SlaveReplOffset = off;
+                ri.SlaveMasterLinkUp = line.AsSpan(19).Equals("up", StringComparison.OrdinalIgnoreCase);
+            else if (line.StartsWith("slave_priority:", StringComparison.Ordinal))
+                ri.SlavePriority = (int)LeadingInt64(line.AsSpan(15));
+            else if (line.StartsWith("slave_repl_offset:", StringComparison.Ordinal))
+                ri.SlaveReplOffset = LeadingInt64(line.AsSpan(18));
             else if (line.StartsWith("replica_announced:", StringComparison.Ordinal))
-                ri.ReplicaAnnounced = line[18..] != "0";
+                ri.ReplicaAnnounced = LeadingInt64(line.AsSpan(18)) != 0;
         }
-        _ = sawRunId;
-        if (role != InstanceFlags.None && role != ri.RoleReported)
+        ri.InfoRefresh = Now;
+
+        if (role != ri.RoleReported)
         {
+            ri.RoleReportedTime = Now;
             ri.RoleReported = role;
-            ri.RoleReportedTime = now;
-            if (role == InstanceFlags.Slave) ri.SlaveConfChangeTime = now;
-            // The first INFO of a fresh sentinel is logged at debug level: nothing changed for anyone else.
-            Event(ri.Info == null ? LogLevel.Debug : LogLevel.Verbose, role == InstanceFlags.Master ? "+role-change" : "-role-change", ri,
+            if (role == InstanceFlags.Slave) ri.SlaveConfChangeTime = Now;
+            // "+" when the reported role is the one we have it as, "-" on a mismatch.
+            bool coherent = (ri.Flags & (InstanceFlags.Master | InstanceFlags.Slave)) == role;
+            Event(LogLevel.Verbose, coherent ? "+role-change" : "-role-change", ri,
                 $"new reported role is {(role == InstanceFlags.Master ? "master" : "slave")}");
         }
         if (Tilt) return;
         OnRoleFacts(ri, role);
     }
 
+    /// <summary>atoi/strtoll: the leading digits (with a sign), 0 when there are none.</summary>
+    static long LeadingInt64(ReadOnlySpan<char> s)
+    {
+        int i = 0;
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        bool negative = false;
+        if (i < s.Length && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+        long v = 0;
+        while (i < s.Length && char.IsAsciiDigit(s[i]) && v < long.MaxValue / 10) v = v * 10 + (s[i++] - '0');
+        return negative ? -v : v;
+    }
+
+    /// <summary>"slave0:ip=127.0.0.1,port=6380,state=online,offset=420,lag=1" (or the old "slave0:ip,port,state").</summary>
     void DiscoverReplicaFromInfoLine(SentinelInstance master, string line)
     {
-        // slave0:ip=127.0.0.1,port=6380,state=online,offset=420,lag=1
-        string? ip = null;
-        int port = 0;
-        foreach (var field in line[(line.IndexOf(':') + 1)..].Split(','))
+        string ip, portText;
+        int ipAt = line.IndexOf("ip=", StringComparison.Ordinal);
+        if (ipAt < 0)
         {
-            if (field.StartsWith("ip=", StringComparison.Ordinal)) ip = field[3..];
-            else if (field.StartsWith("port=", StringComparison.Ordinal)) int.TryParse(field.AsSpan(5), out port);
+            var fields = line[(line.IndexOf(':') + 1)..].Split(',');
+            if (line.IndexOf(':') < 0 || fields.Length < 3) return;
+            ip = fields[0];
+            portText = fields[1];
         }
-        if (ip == null || port == 0) return;
-        string name = ip + ":" + port;
-        if (master.Slaves.ContainsKey(name)) return;
-        var slave = new SentinelInstance(InstanceFlags.Slave, name, ip, port, master);
-        master.Slaves[name] = slave;
+        else
+        {
+            int portAt = line.IndexOf("port=", StringComparison.Ordinal);
+            if (portAt < 0) return;
+            ip = line[(ipAt + 3)..];
+            if (ip.IndexOf(',') is var e1 and >= 0) ip = ip[..e1];
+            portText = line[(portAt + 5)..];
+            if (portText.IndexOf(',') is var e2 and >= 0) portText = portText[..e2];
+        }
+        int port = (int)LeadingInt64(portText);
+        if (LookupSlave(master, ip, port) != null) return;
+        var slave = CreateInstance(null, InstanceFlags.Slave, ip, port, master.Quorum, master, out _);
+        if (slave == null) return;
         Event(LogLevel.Notice, "+slave", slave);
         FlushConfig();
     }
@@ -343,74 +649,73 @@ public sealed partial class SentinelState
 
     void OnHelloMessage(SentinelInstance ri, RespValue msg)
     {
+        if (ri.Released) return;
+        // Our own hellos come back too: any activity shows the pub/sub link is alive.
         ri.Link.PubSubLastActivity = Now;
-        // ["message", "__sentinel__:hello", payload]
-        if (msg.Elements.Length != 3 || msg.Elements[0].AsText() != "message") return;
-        ProcessHello(System.Text.Encoding.UTF8.GetString(msg.Elements[2].Bytes));
+        if (msg.Type is not (RespType.Array or RespType.Push) || msg.Elements.Length != 3 ||
+            msg.Elements.Any(e => e.Type != RespType.BulkString) || !msg.Elements[0].Bytes.AsSpan().SequenceEqual("message"u8)) return;
+        string hello = System.Text.Encoding.UTF8.GetString(msg.Elements[2].Bytes);
+        if (hello.Contains(MyId, StringComparison.Ordinal)) return;
+        ProcessHello(hello);
     }
 
+    /// <summary>
+    /// A hello from another sentinel (via pub/sub or sent to our PUBLISH): learn the sentinel (or its
+    /// new address), a newer epoch, and a newer configuration of the master (sentinelProcessHelloMessage).
+    /// </summary>
     public void ProcessHello(string hello)
     {
         var token = hello.Split(',');
         if (token.Length != 8) return;
-        string ip = token[0], runId = token[2], masterName = token[4], masterIp = token[5];
-        if (!int.TryParse(token[1], out int port) || !long.TryParse(token[3], out long epoch) ||
-            !int.TryParse(token[6], out int masterPort) || !long.TryParse(token[7], out long masterConfigEpoch)) return;
-        if (runId == MyId) return; // our own hello
-        if (!Masters.TryGetValue(masterName, out var master)) return;
-        // Redis 7 names sentinel instances by their run id.
-        var si = master.Sentinels.Values.FirstOrDefault(s => s.RunId == runId && s.Ip == ip && s.Port == port);
+        if (!Masters.TryGetValue(token[4], out var master)) return;
+        int port = (int)LeadingInt64(token[1]), masterPort = (int)LeadingInt64(token[6]);
+        string ip = token[0], runId = token[2];
+        long currentEpoch = LeadingInt64(token[3]), masterConfigEpoch = LeadingInt64(token[7]);
+        var probe = CreateAddr(ip, port, acceptUnresolved: true, out _);
+        var si = probe == null ? null : master.Sentinels.Values.FirstOrDefault(s => s.RunId == runId && SameAddrOrHostname(s.Addr, probe));
         if (si == null)
         {
-            // Same run id at another address, or another run id at this address: the old entry is stale.
-            int removed = RemoveMatchingSentinelFromMaster(master, runId);
-            if (removed > 0) Event(LogLevel.Notice, "+sentinel-address-switch", master, $"ip {ip} port {port} for {runId}");
-            else
+            // Known under another address: the sentinel moved. Another sentinel at this address: that one is gone.
+            int removed = RemoveMatchingSentinelFromMaster(this, master, runId);
+            if (removed > 0)
+                Event(LogLevel.Notice, "+sentinel-address-switch", master, $"ip {ip} port {port} for {runId}");
+            else if (probe != null && master.Sentinels.Values.FirstOrDefault(s => SameAddrOrHostname(s.Addr, probe)) is { } other)
             {
-                // Another run id at this address: that entry's address is no longer valid (port 0 marks it).
-                foreach (var other in master.Sentinels.Values.Where(s => s.Ip == ip && s.Port == port).ToArray())
-                {
-                    Event(LogLevel.Notice, "+sentinel-invalid-addr", other);
-                    CloseLink(other);
-                    master.Sentinels.Remove(other.Name);
-                    other.Port = 0;
-                }
+                Event(LogLevel.Notice, "+sentinel-invalid-addr", other);
+                string? obsolete = other.RunId;
+                foreach (var m in Masters.Values) RemoveMatchingSentinelFromMaster(this, m, obsolete);
             }
-            si = new SentinelInstance(InstanceFlags.Sentinel, runId, ip, port, master) { RunId = runId };
-            master.Sentinels[runId] = si;
-            Event(LogLevel.Notice, "+sentinel", si);
-            FlushConfig();
+            si = CreateInstance(runId, InstanceFlags.Sentinel, ip, port, master.Quorum, master, out _);
+            if (si != null)
+            {
+                if (removed == 0) Event(LogLevel.Notice, "+sentinel", si);
+                si.RunId = runId;
+                TryConnectionSharing(si);
+                if (removed > 0) UpdateSentinelAddressInAllMasters(si);
+                FlushConfig();
+            }
         }
-        if (epoch > CurrentEpoch)
+        if (currentEpoch > CurrentEpoch)
         {
-            CurrentEpoch = epoch;
+            CurrentEpoch = currentEpoch;
             FlushConfig();
-            Event(LogLevel.Warning, "+new-epoch", master, epoch.ToString(CultureInfo.InvariantCulture), details: false);
+            EventText(LogLevel.Warning, "+new-epoch", master, CurrentEpoch.ToString(CultureInfo.InvariantCulture));
         }
-        // A newer configuration of this master (after a failover elsewhere): adopt it.
-        if (master.ConfigEpoch < masterConfigEpoch)
+        // A newer configuration of this master (a failover elsewhere): adopt it.
+        if (si != null && master.ConfigEpoch < masterConfigEpoch)
         {
             master.ConfigEpoch = masterConfigEpoch;
-            if (master.Ip != masterIp || master.Port != masterPort)
+            if (masterPort != master.Port || !AddrEqualsHostname(master.Addr, token[5]))
             {
                 Event(LogLevel.Warning, "+config-update-from", si);
-                Event(LogLevel.Warning, "+switch-master", master, $"{masterName} {master.Ip} {master.Port} {masterIp} {masterPort}", details: false);
-                ResetMasterAndChangeAddress(master, masterIp, masterPort);
+                EventText(LogLevel.Warning, "+switch-master", master,
+                    $"{master.Name} {Announce(master.Addr)} {master.Port} {token[5]} {masterPort}");
+                var oldAddr = master.Addr;
+                if (ResetMasterAndChangeAddress(master, token[5], masterPort))
+                    CallClientReconfigScript(master, "observer", "start", oldAddr, master.Addr);
             }
         }
-        si.LastHelloTime = Now;
-    }
-
-    static int RemoveMatchingSentinelFromMaster(SentinelInstance master, string runId)
-    {
-        int removed = 0;
-        foreach (var s in master.Sentinels.Values.Where(s => s.RunId == runId).ToArray())
-        {
-            s.Link.Command?.Close("address switch");
-            master.Sentinels.Remove(s.Name);
-            removed++;
-        }
-        return removed;
+        if (si != null) si.LastHelloTime = Now;
     }
 
     // ---- SDOWN / ODOWN ----
@@ -420,22 +725,23 @@ public sealed partial class SentinelState
         long now = Now;
         var link = ri.Link;
         long elapsed = link.ActivePingTime != 0 ? now - link.ActivePingTime : link.Disconnected ? now - link.LastAvailTime : 0;
-        long downAfter = ri.Is(InstanceFlags.Master) ? ri.DownAfterMs : ri.Master!.DownAfterMs;
-        // A connected link that stopped answering for half the period gets a fresh connection.
-        if (link.Command != null && link.Command.IsConnected && now - link.CommandConnectedAt >= MinLinkReconnectPeriod &&
-            link.ActivePingTime != 0 && now - link.ActivePingTime > downAfter / 2 && now - link.LastPongTime > downAfter / 2)
-            link.Command.Close("Connection timed out");
-        bool down = elapsed > downAfter ||
-            ri.Is(InstanceFlags.Master) && ri.RoleReported == InstanceFlags.Slave && now - ri.RoleReportedTime > downAfter + InfoPeriod * 2 ||
+        // A command link that looks connected but whose PING waits for half the period: reconnect it.
+        if (link.Command != null && now - link.CommandConnectedAt > MinLinkReconnectPeriod && link.ActivePingTime != 0 &&
+            now - link.ActivePingTime > ri.DownAfterMs / 2 && now - link.LastPongTime > ri.DownAfterMs / 2)
+            CloseCommandConnection(link);
+        // A pub/sub link that stopped delivering even our own hellos: reconnect it.
+        if (link.PubSub != null && now - link.PubSubConnectedAt > MinLinkReconnectPeriod &&
+            now - link.PubSubLastActivity > PublishPeriod * 3)
+            ClosePubSubConnection(link);
+        bool down = elapsed > ri.DownAfterMs ||
+            ri.Is(InstanceFlags.Master) && ri.RoleReported == InstanceFlags.Slave && now - ri.RoleReportedTime > ri.DownAfterMs + InfoPeriod * 2 ||
             ri.Is(InstanceFlags.MasterRebootDown) && now - ri.MasterRebootSinceTime > ri.MasterRebootDownAfterPeriod;
         if (down)
         {
-            if (!ri.Is(InstanceFlags.SDown))
-            {
-                Event(LogLevel.Warning, "+sdown", ri);
-                ri.SDownSinceTime = now;
-                ri.Flags |= InstanceFlags.SDown;
-            }
+            if (ri.Is(InstanceFlags.SDown)) return;
+            Event(LogLevel.Warning, "+sdown", ri);
+            ri.SDownSinceTime = now;
+            ri.Flags |= InstanceFlags.SDown;
         }
         else if (ri.Is(InstanceFlags.SDown))
         {
@@ -446,22 +752,19 @@ public sealed partial class SentinelState
 
     void CheckObjectivelyDown(SentinelInstance master)
     {
-        bool odown = false;
         int quorum = 0;
+        bool odown = false;
         if (master.Is(InstanceFlags.SDown))
         {
-            quorum = 1; // ourselves
-            foreach (var s in master.Sentinels.Values) if (s.Is(InstanceFlags.MasterDown)) quorum++;
+            quorum = 1 + master.Sentinels.Values.Count(s => s.Is(InstanceFlags.MasterDown));
             odown = quorum >= master.Quorum;
         }
         if (odown)
         {
-            if (!master.Is(InstanceFlags.ODown))
-            {
-                Event(LogLevel.Warning, "+odown", master, $"#quorum {quorum}/{master.Quorum}");
-                master.Flags |= InstanceFlags.ODown;
-                master.ODownSinceTime = Now;
-            }
+            if (master.Is(InstanceFlags.ODown)) return;
+            Event(LogLevel.Warning, "+odown", master, $"#quorum {quorum}/{master.Quorum}");
+            master.Flags |= InstanceFlags.ODown;
+            master.ODownSinceTime = Now;
         }
         else if (master.Is(InstanceFlags.ODown))
         {
@@ -470,44 +773,41 @@ public sealed partial class SentinelState
         }
     }
 
-    /// <summary>Asks every other sentinel whether it sees the master down (and, when failing over, for its vote).</summary>
-    void AskMasterStateToOtherSentinels(SentinelInstance master, bool force)
+    /// <summary>Asks every other sentinel whether it sees the master down and, once failing over, for its vote.</summary>
+    void AskMasterStateToOtherSentinels(SentinelInstance master, bool forced)
     {
-        if (!master.Is(InstanceFlags.SDown)) return;
-        long now = Now;
         foreach (var s in master.Sentinels.Values)
         {
-            long elapsed = now - s.LastMasterDownReplyTime;
-            // Stale answers don't count.
+            long elapsed = Now - s.LastMasterDownReplyTime;
+            // Old answers don't count.
             if (elapsed > AskPeriod * 5)
             {
                 s.Flags &= ~InstanceFlags.MasterDown;
                 s.Leader = null;
             }
-            if (!force && elapsed < AskPeriod) continue;
-            var cmd = s.Link.Command;
-            if (s.Link.Disconnected || cmd == null || !cmd.IsConnected) continue;
-            bool failing = master.FailoverState > FailoverState.None;
+            if (!master.Is(InstanceFlags.SDown) || s.Link.Disconnected || s.Link.Command == null) continue;
+            if (!forced && Now - s.LastMasterDownReplyTime < AskPeriod) continue;
             var sentinel = s;
-            cmd.Send(reply => OnIsMasterDownReply(sentinel, reply), "SENTINEL", "is-master-down-by-addr", master.Ip,
-                master.Port.ToString(CultureInfo.InvariantCulture), CurrentEpoch.ToString(CultureInfo.InvariantCulture), failing ? MyId : "*");
+            s.Link.Command.Send(reply => OnIsMasterDownReply(sentinel, reply), s.MapCommand("SENTINEL"), "is-master-down-by-addr",
+                Announce(master.Addr), master.Port.ToString(CultureInfo.InvariantCulture), CurrentEpoch.ToString(CultureInfo.InvariantCulture),
+                master.FailoverState > FailoverState.None ? MyId : "*");
         }
     }
 
     void OnIsMasterDownReply(SentinelInstance s, RespValue reply)
     {
-        // [down-state, leader-runid, leader-epoch]
-        if (reply.Type != RespType.Array || reply.Elements.Length != 3 || reply.Elements[0].Type != RespType.Integer) return;
+        if (s.Released) return;
+        // [down-state, leader-runid, leader-epoch]; anything else is ignored (the flag then times out).
+        if (reply.Type != RespType.Array || reply.Elements.Length != 3 || reply.Elements[0].Type != RespType.Integer ||
+            reply.Elements[1].Type is not (RespType.BulkString or RespType.SimpleString) || reply.Elements[2].Type != RespType.Integer) return;
         s.LastMasterDownReplyTime = Now;
         if (reply.Elements[0].Integer == 1) s.Flags |= InstanceFlags.MasterDown;
         else s.Flags &= ~InstanceFlags.MasterDown;
         string leader = reply.Elements[1].AsText();
-        if (leader != "*")
-        {
-            if (s.LeaderEpoch != reply.Elements[2].Integer)
-                Log.Warning($"{s.Name} voted for {leader} {reply.Elements[2].Integer}");
-            s.Leader = leader;
-            s.LeaderEpoch = reply.Elements[2].Integer;
-        }
+        if (leader == "*") return;
+        long epoch = reply.Elements[2].Integer;
+        if (s.LeaderEpoch != epoch) Log.Warning($"{s.Name} voted for {leader} {epoch}");
+        s.Leader = leader;
+        s.LeaderEpoch = epoch;
     }
 }

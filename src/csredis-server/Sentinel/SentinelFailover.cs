@@ -1,43 +1,45 @@
 // Failover (Redis's sentinel.c failover half): once a master is ODOWN, a sentinel starts a new
-// epoch and asks the others for their vote; the one elected by a majority (and at least the
-// quorum) promotes the best replica with MULTI / REPLICAOF NO ONE / CONFIG REWRITE / CLIENT KILL /
-// EXEC, waits for INFO to show it as master, points the other replicas at it (parallel-syncs at a
-// time), and finally switches the master's address. Every other sentinel learns the new
-// configuration from the leader's hello messages (higher config epoch wins).
+// epoch and asks the others for their vote; the one elected by a majority of the sentinels it
+// knows (and at least the quorum) promotes the best replica with MULTI / SLAVEOF NO ONE / CONFIG
+// REWRITE / CLIENT KILL / EXEC, waits for INFO to show it as master, points the other replicas
+// at it (parallel-syncs at a time), and finally switches the master's address. Every other
+// sentinel learns the new configuration from the leader's hello messages (higher config epoch
+// wins). Replicas and old masters that disagree with the configuration are corrected from INFO:
+// +convert-to-slave, +fix-slave-config.
 using System.Globalization;
-using Csredis.Common;
 using Csredis.Common.Logging;
 
 namespace Csredis.Server.Sentinel;
 
 public sealed partial class SentinelState
 {
-    const long ElectionTimeout = 10_000, SlaveReconfTimeout = 10_000, MaxDesync = 1000;
-    readonly Random _random = new();
+    const int MaxDesync = 1000;
+    public const int SimFailureCrashAfterElection = 1, SimFailureCrashAfterPromotion = 2;
 
-    /// <summary>SENTINEL IS-MASTER-DOWN-BY-ADDR with a run id: vote for <paramref name="runId"/> once per epoch.</summary>
+    /// <summary>A vote for <paramref name="runId"/> in <paramref name="requestEpoch"/>, or the vote already given (sentinelVoteLeader).</summary>
     public string? VoteLeader(SentinelInstance master, long requestEpoch, string runId, out long leaderEpoch)
     {
         if (requestEpoch > CurrentEpoch)
         {
             CurrentEpoch = requestEpoch;
             FlushConfig();
-            Event(LogLevel.Warning, "+new-epoch", master, CurrentEpoch.ToString(CultureInfo.InvariantCulture), details: false);
+            EventText(LogLevel.Warning, "+new-epoch", master, CurrentEpoch.ToString(CultureInfo.InvariantCulture));
         }
         if (master.LeaderEpoch < requestEpoch && CurrentEpoch <= requestEpoch)
         {
             master.Leader = runId;
             master.LeaderEpoch = CurrentEpoch;
             FlushConfig();
-            Event(LogLevel.Warning, "+vote-for-leader", master, $"{runId} {master.LeaderEpoch}", details: false);
-            // Having voted for another sentinel, don't start our own failover right away.
+            EventText(LogLevel.Warning, "+vote-for-leader", master, $"{runId} {master.LeaderEpoch}");
+            // Having voted for another sentinel, wait before starting a failover of our own.
             if (!string.Equals(master.Leader, MyId, StringComparison.OrdinalIgnoreCase))
-                master.FailoverStartTime = Now + _random.Next((int)MaxDesync);
+                master.FailoverStartTime = Now + _random.Next(MaxDesync);
         }
         leaderEpoch = master.LeaderEpoch;
         return master.Leader;
     }
 
+    /// <summary>The sentinel elected for <paramref name="epoch"/>: a majority of the voters and at least the quorum (sentinelGetLeader).</summary>
     string? GetLeader(SentinelInstance master, long epoch)
     {
         var counters = new Dictionary<string, int>();
@@ -49,7 +51,7 @@ public sealed partial class SentinelState
         int maxVotes = 0;
         foreach (var (candidate, votes) in counters)
             if (votes > maxVotes) { maxVotes = votes; winner = candidate; }
-        // Our own vote: the most voted sentinel, or ourselves when nobody voted yet.
+        // Our own vote goes to the most voted sentinel, or to ourselves when nobody voted yet.
         string? myVote = VoteLeader(master, epoch, winner ?? MyId, out long leaderEpoch);
         if (myVote != null && leaderEpoch == epoch)
         {
@@ -57,22 +59,20 @@ public sealed partial class SentinelState
             counters[myVote] = votes;
             if (votes > maxVotes) { maxVotes = votes; winner = myVote; }
         }
-        int votersQuorum = voters / 2 + 1;
-        if (winner != null && (maxVotes < votersQuorum || maxVotes < master.Quorum)) winner = null;
+        if (winner != null && (maxVotes < voters / 2 + 1 || maxVotes < master.Quorum)) winner = null;
         return winner;
     }
 
     bool StartFailoverIfNeeded(SentinelInstance master)
     {
         if (!master.Is(InstanceFlags.ODown) || master.Is(InstanceFlags.FailoverInProgress)) return false;
-        long now = Now;
-        if (now - master.FailoverStartTime < master.FailoverTimeout * 2)
+        if (Now - master.FailoverStartTime < master.FailoverTimeout * 2)
         {
             if (master.FailoverDelayLogged != master.FailoverStartTime)
             {
-                var when = DateTime.Now.AddMilliseconds(master.FailoverStartTime + master.FailoverTimeout * 2 - now);
                 master.FailoverDelayLogged = master.FailoverStartTime;
-                Log.Warning($"Next failover delay: I will not start a failover before {when:ddd MMM d HH:mm:ss yyyy}");
+                long notBefore = (master.FailoverStartTime + master.FailoverTimeout * 2) / 1000;
+                Log.Warning($"Next failover delay: I will not start a failover before {CTime(notBefore)}");
             }
             return false;
         }
@@ -80,14 +80,21 @@ public sealed partial class SentinelState
         return true;
     }
 
+    /// <summary>ctime() without its newline: "Wed Dec  2 05:45:00 2026" in local time.</summary>
+    static string CTime(long unixSeconds)
+    {
+        var t = DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToLocalTime();
+        return string.Create(CultureInfo.InvariantCulture, $"{t:ddd MMM} {t.Day,2} {t:HH:mm:ss yyyy}");
+    }
+
     public void StartFailover(SentinelInstance master)
     {
         master.FailoverState = FailoverState.WaitStart;
         master.Flags |= InstanceFlags.FailoverInProgress;
         master.FailoverEpoch = ++CurrentEpoch;
-        Event(LogLevel.Warning, "+new-epoch", master, CurrentEpoch.ToString(CultureInfo.InvariantCulture), details: false);
+        EventText(LogLevel.Warning, "+new-epoch", master, CurrentEpoch.ToString(CultureInfo.InvariantCulture));
         Event(LogLevel.Warning, "+try-failover", master);
-        master.FailoverStartTime = Now + _random.Next((int)MaxDesync);
+        master.FailoverStartTime = Now + _random.Next(MaxDesync);
         master.FailoverStateChangeTime = Now;
     }
 
@@ -110,8 +117,7 @@ public sealed partial class SentinelState
         bool isLeader = leader != null && string.Equals(leader, MyId, StringComparison.OrdinalIgnoreCase);
         if (!isLeader && !master.Is(InstanceFlags.ForceFailover))
         {
-            long electionTimeout = Math.Min(ElectionTimeout, master.FailoverTimeout);
-            if (Now - master.FailoverStartTime > electionTimeout)
+            if (Now - master.FailoverStartTime > Math.Min(ElectionTimeout, master.FailoverTimeout))
             {
                 Event(LogLevel.Warning, "-failover-abort-not-elected", master);
                 AbortFailover(master);
@@ -142,7 +148,10 @@ public sealed partial class SentinelState
         Event(LogLevel.Notice, "+failover-state-send-slaveof-noone", slave);
     }
 
-    /// <summary>The replica to promote: usable, then by priority, replication offset and run id (Redis's compareSlavesForPromotion).</summary>
+    /// <summary>
+    /// The replica to promote (sentinelSelectSlave): up, answering, with fresh INFO, not cut from the
+    /// master for too long, priority not 0; then lowest priority, highest offset, smallest run id.
+    /// </summary>
     public SentinelInstance? SelectSlave(SentinelInstance master)
     {
         long now = Now;
@@ -167,6 +176,7 @@ public sealed partial class SentinelState
     void FailoverSendSlaveOfNoOne(SentinelInstance master)
     {
         var slave = master.PromotedSlave!;
+        // Retried until the replica is reachable, or the failover times out.
         if (slave.Link.Disconnected)
         {
             if (Now - master.FailoverStateChangeTime > master.FailoverTimeout)
@@ -176,7 +186,10 @@ public sealed partial class SentinelState
             }
             return;
         }
-        if (!SendReplicaOf(slave, null, 0)) return;
+        if (!SendSlaveOf(slave, null)) return;
+        // Ask for INFO right behind the transaction: its reply shows the promotion at once instead
+        // of at the next once-a-second INFO, which is most of what clients wait for after the election.
+        slave.Link.Command!.Send(reply => OnInfoReply(slave, reply), slave.MapCommand("INFO"));
         Event(LogLevel.Notice, "+failover-state-wait-promotion", slave);
         master.FailoverState = FailoverState.WaitPromotion;
         master.FailoverStateChangeTime = Now;
@@ -184,38 +197,32 @@ public sealed partial class SentinelState
 
     void FailoverWaitPromotion(SentinelInstance master)
     {
-        // The promotion itself is noticed in INFO (OnRoleFacts); here only the timeout.
-        if (Now - master.FailoverStateChangeTime > master.FailoverTimeout)
-        {
-            Event(LogLevel.Warning, "-failover-abort-slave-timeout", master);
-            AbortFailover(master);
-        }
+        // The promotion itself is seen in the replica's INFO (OnRoleFacts); here only the timeout.
+        if (Now - master.FailoverStateChangeTime <= master.FailoverTimeout) return;
+        Event(LogLevel.Warning, "-failover-abort-slave-timeout", master);
+        AbortFailover(master);
     }
 
     void FailoverReconfNextSlave(SentinelInstance master)
     {
         int inProgress = master.Slaves.Values.Count(s => s.Is(InstanceFlags.ReconfSent | InstanceFlags.ReconfInprog));
-        long now = Now;
         foreach (var slave in master.Slaves.Values)
         {
             if (inProgress >= master.ParallelSyncs) break;
             if (slave.Is(InstanceFlags.Promoted | InstanceFlags.ReconfDone)) continue;
-            if (slave.Is(InstanceFlags.ReconfSent) && now - slave.SlaveReconfSentTime > SlaveReconfTimeout)
+            // A replica that never moved on is taken as done: the misconfiguration is fixed later from INFO.
+            if (slave.Is(InstanceFlags.ReconfSent) && Now - slave.SlaveReconfSentTime > SlaveReconfTimeout)
             {
                 Event(LogLevel.Notice, "-slave-reconf-sent-timeout", slave);
                 slave.Flags &= ~InstanceFlags.ReconfSent;
                 slave.Flags |= InstanceFlags.ReconfDone;
             }
-            if (slave.Is(InstanceFlags.ReconfSent | InstanceFlags.ReconfInprog)) continue;
-            if (slave.Link.Disconnected) continue;
-            var promoted = master.PromotedSlave!;
-            if (SendReplicaOf(slave, promoted.Ip, promoted.Port))
-            {
-                slave.Flags |= InstanceFlags.ReconfSent;
-                slave.SlaveReconfSentTime = now;
-                Event(LogLevel.Notice, "+slave-reconf-sent", slave);
-                inProgress++;
-            }
+            if (slave.Is(InstanceFlags.ReconfSent | InstanceFlags.ReconfInprog) || slave.Link.Disconnected) continue;
+            if (!SendSlaveOf(slave, master.PromotedSlave!.Addr)) continue;
+            slave.Flags |= InstanceFlags.ReconfSent;
+            slave.SlaveReconfSentTime = Now;
+            Event(LogLevel.Notice, "+slave-reconf-sent", slave);
+            inProgress++;
         }
         FailoverDetectEnd(master);
     }
@@ -224,7 +231,7 @@ public sealed partial class SentinelState
     {
         var promoted = master.PromotedSlave;
         if (promoted == null || promoted.Is(InstanceFlags.SDown)) return;
-        int notReconfigured = master.Slaves.Values.Count(s => !s.Is(InstanceFlags.Promoted | InstanceFlags.ReconfDone) && !s.Is(InstanceFlags.SDown));
+        int notReconfigured = master.Slaves.Values.Count(s => !s.Is(InstanceFlags.Promoted | InstanceFlags.ReconfDone | InstanceFlags.SDown));
         bool timeout = false;
         if (Now - master.FailoverStateChangeTime > master.FailoverTimeout)
         {
@@ -232,29 +239,30 @@ public sealed partial class SentinelState
             timeout = true;
             Event(LogLevel.Warning, "+failover-end-for-timeout", master);
         }
-        if (notReconfigured != 0) return;
-        Event(LogLevel.Warning, "+failover-end", master);
-        master.FailoverState = FailoverState.UpdateConfig;
-        master.FailoverStateChangeTime = Now;
+        if (notReconfigured == 0)
+        {
+            Event(LogLevel.Warning, "+failover-end", master);
+            master.FailoverState = FailoverState.UpdateConfig;
+            master.FailoverStateChangeTime = Now;
+        }
         if (!timeout) return;
         // Best effort for the replicas that never confirmed: send them the new master anyway.
         foreach (var slave in master.Slaves.Values)
         {
             if (slave.Is(InstanceFlags.Promoted | InstanceFlags.ReconfDone | InstanceFlags.ReconfSent) || slave.Link.Disconnected) continue;
-            if (SendReplicaOf(slave, promoted.Ip, promoted.Port))
-            {
-                Event(LogLevel.Notice, "+slave-reconf-sent-be", slave);
-                slave.Flags |= InstanceFlags.ReconfSent;
-            }
+            if (!SendSlaveOf(slave, promoted.Addr)) continue;
+            Event(LogLevel.Notice, "+slave-reconf-sent-be", slave);
+            slave.Flags |= InstanceFlags.ReconfSent;
         }
     }
 
-    void HandleFailoverEnd(SentinelInstance master)
+    /// <summary>The end of a failover: the master entry takes the promoted replica's address (sentinelFailoverSwitchToPromotedSlave).</summary>
+    void SwitchToPromotedSlave(SentinelInstance master)
     {
-        if (master.FailoverState != FailoverState.UpdateConfig || master.PromotedSlave == null) return;
-        var promoted = master.PromotedSlave;
-        Event(LogLevel.Warning, "+switch-master", master, $"{master.Name} {master.Ip} {master.Port} {promoted.Ip} {promoted.Port}", details: false);
-        ResetMasterAndChangeAddress(master, promoted.Ip, promoted.Port);
+        var target = master.PromotedSlave ?? master;
+        EventText(LogLevel.Warning, "+switch-master", master,
+            $"{master.Name} {Announce(master.Addr)} {master.Port} {Announce(target.Addr)} {target.Port}");
+        ResetMasterAndChangeAddress(master, target.Addr.Hostname, target.Port);
     }
 
     public void AbortFailover(SentinelInstance master)
@@ -262,29 +270,32 @@ public sealed partial class SentinelState
         master.Flags &= ~(InstanceFlags.FailoverInProgress | InstanceFlags.ForceFailover);
         master.FailoverState = FailoverState.None;
         master.FailoverStateChangeTime = Now;
-        if (master.PromotedSlave != null)
-        {
-            master.PromotedSlave.Flags &= ~InstanceFlags.Promoted;
-            master.PromotedSlave = null;
-        }
+        if (master.PromotedSlave == null) return;
+        master.PromotedSlave.Flags &= ~InstanceFlags.Promoted;
+        master.PromotedSlave = null;
     }
 
-    /// <summary>Reconfigures an instance atomically, as Redis's sentinelSendSlaveOf: null host means REPLICAOF NO ONE.</summary>
-    bool SendReplicaOf(SentinelInstance ri, string? host, int port)
+    /// <summary>
+    /// Reconfigures an instance in one transaction (sentinelSendSlaveOf): SLAVEOF (NO ONE when
+    /// <paramref name="addr"/> is null), CONFIG REWRITE, and CLIENT KILL of normal and pub/sub
+    /// clients so they ask the sentinels again. Replies are not read: INFO shows the effect.
+    /// </summary>
+    bool SendSlaveOf(SentinelInstance ri, SentinelAddr? addr)
     {
         var cmd = ri.Link.Command;
-        if (cmd == null || !cmd.IsConnected) return false;
-        cmd.Send(null, "MULTI");
-        if (host == null) cmd.Send(null, "SLAVEOF", "NO", "ONE");
-        else cmd.Send(null, "SLAVEOF", host, port.ToString(CultureInfo.InvariantCulture));
-        cmd.Send(null, "CONFIG", "REWRITE");
-        cmd.Send(null, "CLIENT", "KILL", "TYPE", "normal");
-        cmd.Send(null, "CLIENT", "KILL", "TYPE", "pubsub");
-        cmd.Send(null, "EXEC");
+        if (cmd == null || !cmd.IsOpen) return false;
+        string host = addr == null ? "NO" : Announce(addr);
+        string port = addr == null ? "ONE" : addr.Port.ToString(CultureInfo.InvariantCulture);
+        cmd.Send(null, ri.MapCommand("MULTI"));
+        cmd.Send(null, ri.MapCommand("SLAVEOF"), host, port);
+        cmd.Send(null, ri.MapCommand("CONFIG"), "REWRITE");
+        cmd.Send(null, ri.MapCommand("CLIENT"), "KILL", "TYPE", "normal");
+        cmd.Send(null, ri.MapCommand("CLIENT"), "KILL", "TYPE", "pubsub");
+        cmd.Send(null, ri.MapCommand("EXEC"));
         return true;
     }
 
-    /// <summary>What INFO says about roles drives failover progress and fixes misconfigured instances.</summary>
+    /// <summary>What INFO says about roles drives failover progress and corrects instances that disagree with the configuration.</summary>
     void OnRoleFacts(SentinelInstance ri, InstanceFlags role)
     {
         long now = Now;
@@ -293,6 +304,8 @@ public sealed partial class SentinelState
             var master = ri.Master!;
             if (ri.Is(InstanceFlags.Promoted) && master.Is(InstanceFlags.FailoverInProgress) && master.FailoverState == FailoverState.WaitPromotion)
             {
+                // The promotion happened: our epoch becomes the master's configuration epoch, which
+                // makes every other sentinel adopt the new master from our hellos.
                 master.ConfigEpoch = master.FailoverEpoch;
                 master.FailoverState = FailoverState.ReconfSlaves;
                 master.FailoverStateChangeTime = now;
@@ -300,116 +313,119 @@ public sealed partial class SentinelState
                 Event(LogLevel.Warning, "+promoted-slave", ri);
                 if ((SimulateFailureFlags & SimFailureCrashAfterPromotion) != 0) SimulatedCrash();
                 Event(LogLevel.Warning, "+failover-state-reconf-slaves", master);
-                QueueClientReconfigScript(master, "leader", "start", master.Ip, master.Port, ri.Ip, ri.Port);
-                // Tell everyone now rather than at the next hello period.
-                foreach (var r in master.Slaves.Values.Append(master)) r.LastHelloTime = 0;
+                CallClientReconfigScript(master, "leader", "start", master.Addr, ri.Addr);
+                ForceHelloUpdateForMaster(master);
             }
             else
             {
-                // A replica that says it is a master (an old master back from the dead): make it follow ours.
-                long waitTime = HelloPeriod * 4;
-                if (!ri.Is(InstanceFlags.Promoted) && MasterLooksSane(master) && NoDownFor(ri, waitTime) && now - ri.RoleReportedTime > waitTime)
-                {
-                    if (SendReplicaOf(ri, master.Ip, master.Port)) Event(LogLevel.Notice, "+convert-to-slave", ri);
-                }
+                // A replica that says it is a master (an old master back from the dead): make it
+                // follow ours, after giving the leader time to tell us about a newer configuration.
+                long waitTime = PublishPeriod * 4;
+                if (!ri.Is(InstanceFlags.Promoted) && MasterLooksSane(master) && NoDownFor(ri, waitTime) && now - ri.RoleReportedTime > waitTime
+                    && SendSlaveOf(ri, master.Addr))
+                    Event(LogLevel.Notice, "+convert-to-slave", ri);
             }
         }
-        if (ri.Is(InstanceFlags.Slave) && role == InstanceFlags.Slave)
+        if (ri.Is(InstanceFlags.Slave) && role == InstanceFlags.Slave &&
+            (ri.SlaveMasterPort != ri.Master!.Port || !AddrEqualsHostname(ri.Master.Addr, ri.SlaveMasterHost)))
         {
-            var master = ri.Master!;
-            // Replicas pointing at the wrong master are corrected (+fix-slave-config).
-            if ((ri.SlaveMasterPort != master.Port || !string.Equals(ri.SlaveMasterHost, master.Ip, StringComparison.OrdinalIgnoreCase)) &&
-                !ri.Is(InstanceFlags.ReconfSent | InstanceFlags.ReconfInprog) && master.FailoverState == FailoverState.None)
+            // A replica of another master: point it at ours once the configuration has been stable for a while.
+            long waitTime = ri.Master.FailoverTimeout;
+            if (MasterLooksSane(ri.Master) && NoDownFor(ri, waitTime) && now - ri.SlaveConfChangeTime > waitTime
+                && SendSlaveOf(ri, ri.Master.Addr))
+                Event(LogLevel.Notice, "+fix-slave-config", ri);
+        }
+        if (ri.Is(InstanceFlags.Slave) && role == InstanceFlags.Slave && ri.Is(InstanceFlags.ReconfSent | InstanceFlags.ReconfInprog)
+            && ri.Master!.PromotedSlave is { } promoted)
+        {
+            if (ri.Is(InstanceFlags.ReconfSent) && ri.SlaveMasterHost != null && AddrEqualsHostname(promoted.Addr, ri.SlaveMasterHost) &&
+                ri.SlaveMasterPort == promoted.Port)
             {
-                long waitTime = master.FailoverTimeout;
-                if (MasterLooksSane(master) && NoDownFor(ri, waitTime) && now - ri.SlaveConfChangeTime > waitTime)
-                {
-                    if (SendReplicaOf(ri, master.Ip, master.Port)) Event(LogLevel.Notice, "+fix-slave-config", ri);
-                }
+                ri.Flags &= ~InstanceFlags.ReconfSent;
+                ri.Flags |= InstanceFlags.ReconfInprog;
+                Event(LogLevel.Notice, "+slave-reconf-inprog", ri);
             }
-            // Progress of the replicas a failover is pointing at the promoted one.
-            if (ri.Is(InstanceFlags.ReconfSent | InstanceFlags.ReconfInprog) && master.PromotedSlave != null)
+            if (ri.Is(InstanceFlags.ReconfInprog) && ri.SlaveMasterLinkUp)
             {
-                var promoted = master.PromotedSlave;
-                if (ri.Is(InstanceFlags.ReconfSent) && ri.SlaveMasterPort == promoted.Port &&
-                    string.Equals(ri.SlaveMasterHost, promoted.Ip, StringComparison.OrdinalIgnoreCase))
-                {
-                    ri.Flags &= ~InstanceFlags.ReconfSent;
-                    ri.Flags |= InstanceFlags.ReconfInprog;
-                    Event(LogLevel.Notice, "+slave-reconf-inprog", ri);
-                }
-                if (ri.Is(InstanceFlags.ReconfInprog) && ri.SlaveMasterLinkUp)
-                {
-                    ri.Flags &= ~InstanceFlags.ReconfInprog;
-                    ri.Flags |= InstanceFlags.ReconfDone;
-                    Event(LogLevel.Notice, "+slave-reconf-done", ri);
-                }
+                ri.Flags &= ~InstanceFlags.ReconfInprog;
+                ri.Flags |= InstanceFlags.ReconfDone;
+                Event(LogLevel.Notice, "+slave-reconf-done", ri);
             }
         }
     }
 
-    static bool MasterLooksSane(SentinelInstance master) =>
+    /// <summary>A master we can trust: one for us and for itself, up, with recent INFO.</summary>
+    bool MasterLooksSane(SentinelInstance master) =>
         master.Is(InstanceFlags.Master) && master.RoleReported == InstanceFlags.Master &&
-        !master.Is(InstanceFlags.SDown | InstanceFlags.ODown) && Clock.UnixMs() - master.InfoRefresh < InfoPeriod * 2;
+        !master.Is(InstanceFlags.SDown | InstanceFlags.ODown) && Now - master.InfoRefresh < InfoPeriod * 2;
 
     static bool NoDownFor(SentinelInstance ri, long ms)
     {
         long mostRecent = Math.Max(ri.SDownSinceTime, ri.ODownSinceTime);
-        return mostRecent == 0 || Clock.UnixMs() - mostRecent > ms;
+        return mostRecent == 0 || Now - mostRecent > ms;
     }
 
-    /// <summary>After a switch, the master entry moves to the new address; its replicas (and the old master) are re-learned.</summary>
-    public void ResetMasterAndChangeAddress(SentinelInstance master, string ip, int port)
+    /// <summary>
+    /// After a switch the master entry moves to the new address (sentinelResetMasterAndChangeAddress):
+    /// its replicas, and the old master as one of them, are re-learned; the sentinels are kept.
+    /// </summary>
+    public bool ResetMasterAndChangeAddress(SentinelInstance master, string hostname, int port)
     {
-        var slaveAddresses = new List<(string Ip, int Port)>();
-        foreach (var s in master.Slaves.Values)
-            if (!(s.Ip == ip && s.Port == port)) slaveAddresses.Add((s.Ip, s.Port));
-        if (!(master.Ip == ip && master.Port == port)) slaveAddresses.Add((master.Ip, master.Port));
-        ResetMaster(master, keepSentinels: true);
-        master.Ip = ip;
-        master.Port = port;
-        foreach (var (sip, sport) in slaveAddresses)
+        var newAddr = CreateAddr(hostname, port, acceptUnresolved: false, out _);
+        if (newAddr == null) return false;
+        var slaveAddrs = master.Slaves.Values.Where(s => !s.Addr.SameAs(newAddr)).Select(s => s.Addr).ToList();
+        if (!newAddr.SameAs(master.Addr)) slaveAddrs.Add(master.Addr);
+        ResetMaster(master, keepSentinels: true, generateEvent: false);
+        master.Addr = newAddr;
+        master.ODownSinceTime = master.SDownSinceTime = 0;
+        foreach (var a in slaveAddrs)
         {
-            var slave = new SentinelInstance(InstanceFlags.Slave, sip + ":" + sport, sip, sport, master);
-            master.Slaves[slave.Name] = slave;
-            Event(LogLevel.Notice, "+slave", slave);
+            var slave = CreateInstance(null, InstanceFlags.Slave, a.Hostname, a.Port, master.Quorum, master, out _);
+            if (slave != null) Event(LogLevel.Notice, "+slave", slave);
         }
         FlushConfig();
+        return true;
     }
 
-    /// <summary>SENTINEL RESET and address changes: forget replicas, failover state and links (and sentinels unless kept).</summary>
-    public void ResetMaster(SentinelInstance master, bool keepSentinels)
+    /// <summary>SENTINEL RESET and address changes: forget replicas (and sentinels unless kept), failover state and links.</summary>
+    public void ResetMaster(SentinelInstance master, bool keepSentinels, bool generateEvent)
     {
-        foreach (var s in master.Slaves.Values) CloseLink(s);
+        foreach (var s in master.Slaves.Values) ReleaseInstance(s);
         master.Slaves.Clear();
         if (!keepSentinels)
         {
-            foreach (var s in master.Sentinels.Values) CloseLink(s);
+            foreach (var s in master.Sentinels.Values) ReleaseInstance(s);
             master.Sentinels.Clear();
         }
-        CloseLink(master);
+        CloseCommandConnection(master.Link);
+        ClosePubSubConnection(master.Link);
         master.Flags &= InstanceFlags.Master;
         master.Leader = null;
         master.FailoverState = FailoverState.None;
-        master.FailoverStartTime = 0;
+        master.FailoverStateChangeTime = 0;
+        master.FailoverStartTime = 0; // a new failover may start at once
         master.PromotedSlave = null;
         master.RunId = null;
-        master.Info = null;
-        master.InfoRefresh = 0;
+        master.SlaveMasterHost = null;
+        long now = Now;
+        master.Link.ActivePingTime = now;
+        master.Link.LastPingTime = 0;
+        master.Link.LastAvailTime = master.Link.LastPongTime = now;
+        master.RoleReportedTime = now;
         master.RoleReported = InstanceFlags.Master;
-        master.RoleReportedTime = Now;
-        master.SDownSinceTime = master.ODownSinceTime = 0;
-        master.Link.LastAvailTime = master.Link.LastPongTime = Now;
-        master.Link.ActivePingTime = 0;
-        if (!keepSentinels) Event(LogLevel.Warning, "+reset-master", master);
+        if (generateEvent) Event(LogLevel.Warning, "+reset-master", master);
     }
 
-    // SENTINEL SIMULATE-FAILURE
-    public const int SimFailureCrashAfterElection = 1, SimFailureCrashAfterPromotion = 2;
-
-    static void SimulatedCrash()
+    /// <summary>SENTINEL REMOVE: the master leaves the table with everything it owns.</summary>
+    public void RemoveMaster(SentinelInstance master)
     {
-        Log.Warning("Sentinel is simulating a failure as requested.");
+        Masters.Remove(master.Name);
+        ReleaseInstance(master);
+    }
+
+    void SimulatedCrash()
+    {
+        Log.Warning("Sentinel CRASH because of SENTINEL simulate-failure");
         Environment.Exit(99);
     }
 }

@@ -1,107 +1,154 @@
-// notification-script and client-reconfig-script (Redis's sentinel script queue): scripts run
-// as child processes with Redis's arguments, at most 16 at once; one that exits with status 1
-// is retried (up to 10 times, with a growing delay), one running longer than 60 s is killed.
-// Process exits are polled from the sentinel timer, so no callback runs off the loop thread.
-using System.Diagnostics;
-using Csredis.Common;
+// notification-script and client-reconfig-script (Redis's sentinel script queue). A job is
+// queued per call (at most 256 waiting: the oldest not running is dropped) and started from the
+// timer, at most 16 running at once, as a child process with the arguments Redis passes and our
+// environment. A script that exits with 1 or dies of a signal is run again later (30 s, then
+// doubling, 10 attempts in all); one running longer than 60 s is killed with SIGKILL (and so
+// retried). Children are reaped with waitpid on their own pids from the timer: nothing runs off
+// the loop thread and no other child of the process is touched.
+using System.Globalization;
 using Csredis.Common.Logging;
+using Csredis.Common.Native;
 
 namespace Csredis.Server.Sentinel;
 
 public sealed partial class SentinelState
 {
     const int ScriptMaxRunning = 16, ScriptMaxQueue = 256, ScriptMaxRetry = 10;
-    const long ScriptMaxRuntime = 60_000, ScriptRetryDelay = 30_000;
 
     sealed class ScriptJob
     {
-        public required string Path;
-        public required string[] Args;
-        public int Retries;
-        public long StartAfter;
-        public Process? Process;
-        public long StartedAt;
+        public required string[] Argv;     // argv[0] is the script path
+        public int RetryNum;
+        /// <summary>While running, when it started; otherwise 0 (run at once) or the time a retry may start.</summary>
+        public long StartTime;
+        public int Pid;
+        public bool Running;
     }
 
     readonly List<ScriptJob> _scripts = new();
+    int _runningScripts;
 
-    public int RunningScripts => _scripts.Count(j => j.Process != null);
-    public int QueuedScripts => _scripts.Count(j => j.Process == null);
+    public int RunningScripts => _runningScripts;
+    public int ScriptsQueueLength => _scripts.Count;
 
-    void QueueNotificationScript(SentinelInstance ri, string type, string message)
+    void ScheduleScript(string path, string[] args)
     {
-        var master = ri.Is(InstanceFlags.Master) ? ri : ri.Master;
-        if (master?.NotificationScript == null) return;
-        QueueScript(master.NotificationScript, [type, message]);
+        _scripts.Add(new ScriptJob { Argv = [path, .. args] });
+        if (_scripts.Count <= ScriptMaxQueue) return;
+        var oldest = _scripts.FirstOrDefault(j => !j.Running);
+        if (oldest != null) _scripts.Remove(oldest);
     }
 
-    void QueueClientReconfigScript(SentinelInstance master, string role, string state, string fromIp, int fromPort, string toIp, int toPort)
+    /// <summary>client-reconfig-script: "master-name leader|observer start from-ip from-port to-ip to-port".</summary>
+    void CallClientReconfigScript(SentinelInstance master, string role, string state, SentinelAddr from, SentinelAddr to)
     {
         if (master.ClientReconfigScript == null) return;
-        QueueScript(master.ClientReconfigScript, [master.Name, role, state, fromIp, fromPort.ToString(), toIp, toPort.ToString()]);
-    }
-
-    void QueueScript(string path, string[] args)
-    {
-        if (_scripts.Count >= ScriptMaxQueue)
-        {
-            // Drop the oldest job that is not running, as Redis does.
-            var oldest = _scripts.FirstOrDefault(j => j.Process == null);
-            if (oldest == null) return;
-            _scripts.Remove(oldest);
-        }
-        _scripts.Add(new ScriptJob { Path = path, Args = args });
+        ScheduleScript(master.ClientReconfigScript, [master.Name, role, state, Announce(from), from.Port.ToString(CultureInfo.InvariantCulture),
+            Announce(to), to.Port.ToString(CultureInfo.InvariantCulture)]);
     }
 
     void RunPendingScripts()
     {
-        long now = Clock.UnixMs();
-        foreach (var job in _scripts.ToArray())
-        {
-            if (job.Process == null) continue;
-            if (job.Process.HasExited)
-            {
-                int code = job.Process.ExitCode;
-                job.Process.Dispose();
-                job.Process = null;
-                if (code == 1 && job.Retries < ScriptMaxRetry)
-                {
-                    job.Retries++;
-                    job.StartAfter = now + ScriptRetryDelay * (1L << (job.Retries - 1));
-                    Event(LogLevel.Warning, "-script-error", null, $"{job.Path} {code} {code}");
-                }
-                else
-                {
-                    if (code != 0) Event(LogLevel.Warning, "-script-error", null, $"{job.Path} {code} {code}");
-                    _scripts.Remove(job);
-                }
-            }
-            else if (now - job.StartedAt > ScriptMaxRuntime)
-            {
-                Event(LogLevel.Warning, "-script-timeout", null, $"{job.Path} {job.Process.Id}");
-                try { job.Process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            }
-        }
-        int running = RunningScripts;
+        long now = Now;
         foreach (var job in _scripts)
         {
-            if (running >= ScriptMaxRunning) break;
-            if (job.Process != null || job.StartAfter > now) continue;
-            var start = new ProcessStartInfo(job.Path) { UseShellExecute = false };
-            foreach (var a in job.Args) start.ArgumentList.Add(a);
-            try
+            if (_runningScripts >= ScriptMaxRunning) break;
+            if (job.Running || job.StartTime != 0 && job.StartTime > now) continue;
+            job.Running = true;
+            job.StartTime = Now;
+            job.RetryNum++;
+            int pid = Libc.Spawn(job.Argv[0], job.Argv[1..]);
+            if (pid > 0)
             {
-                job.Process = Process.Start(start);
-                job.StartedAt = now;
-                running++;
-                Event(LogLevel.Debug, "+script-child", null, job.Process?.Id.ToString() ?? "");
+                _runningScripts++;
+                job.Pid = pid;
+                EventText(LogLevel.Debug, "+script-child", null, pid.ToString(CultureInfo.InvariantCulture));
             }
-            catch (System.ComponentModel.Win32Exception e)
+            else
             {
-                Log.Warning($"Error executing script {job.Path}: {e.Message}");
-                job.StartAfter = long.MaxValue;
+                // A script that cannot be executed ends as Redis's child does after a failed execve: exit status 2, not retried.
+                job.Running = false;
+                job.Pid = 0;
+                EventText(LogLevel.Warning, "-script-error", null, $"{job.Argv[0]} 0 2");
+                job.StartTime = -1;
             }
         }
-        _scripts.RemoveAll(j => j.StartAfter == long.MaxValue);
+        _scripts.RemoveAll(j => j.StartTime == -1);
+    }
+
+    unsafe void CollectTerminatedScripts()
+    {
+        foreach (var job in _scripts.ToArray())
+        {
+            if (!job.Running) continue;
+            int status = 0;
+            if (Libc.waitpid(job.Pid, &status, Libc.WNOHANG) != job.Pid) continue;
+            int exitCode = (status >> 8) & 0xff;
+            int termSignal = status & 0x7f;
+            int bySignal = termSignal != 0 && termSignal != 0x7f ? termSignal : 0;
+            EventText(LogLevel.Debug, "-script-child", null, $"{job.Pid} {exitCode} {bySignal}");
+            _runningScripts--;
+            if ((bySignal != 0 || exitCode == 1) && job.RetryNum != ScriptMaxRetry)
+            {
+                job.Running = false;
+                job.Pid = 0;
+                job.StartTime = Now + RetryDelay(job.RetryNum);
+            }
+            else
+            {
+                if (bySignal != 0 || exitCode != 0)
+                    EventText(LogLevel.Warning, "-script-error", null, $"{job.Argv[0]} {bySignal} {exitCode}");
+                _scripts.Remove(job);
+            }
+        }
+    }
+
+    /// <summary>30 s before the second attempt, doubling after each further one.</summary>
+    long RetryDelay(int retryNum)
+    {
+        long delay = ScriptRetryDelay;
+        while (retryNum-- > 1) delay *= 2;
+        return delay;
+    }
+
+    void KillTimedOutScripts()
+    {
+        long now = Now;
+        foreach (var job in _scripts)
+        {
+            if (!job.Running || now - job.StartTime <= ScriptMaxRuntime) continue;
+            EventText(LogLevel.Warning, "-script-timeout", null, $"{job.Argv[0]} {job.Pid}");
+            Libc.kill(job.Pid, Libc.SIGKILL);
+        }
+    }
+
+    /// <summary>SENTINEL PENDING-SCRIPTS: every queued job with its state.</summary>
+    public void ReplyPendingScripts(Networking.Client c)
+    {
+        long now = Now;
+        c.Reply.ArrayHeader(_scripts.Count);
+        foreach (var job in _scripts)
+        {
+            c.Reply.MapHeader(5);
+            c.Reply.Bulk("argv"u8);
+            c.Reply.ArrayHeader(job.Argv.Length);
+            foreach (var a in job.Argv) c.Reply.Bulk(a);
+            c.Reply.Bulk("flags"u8);
+            c.Reply.Bulk(job.Running ? "running"u8 : "scheduled"u8);
+            c.Reply.Bulk("pid"u8);
+            c.Reply.Bulk(job.Pid.ToString(CultureInfo.InvariantCulture));
+            if (job.Running)
+            {
+                c.Reply.Bulk("run-time"u8);
+                c.Reply.Bulk((now - job.StartTime).ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                c.Reply.Bulk("run-delay"u8);
+                c.Reply.Bulk(Math.Max(0, job.StartTime != 0 ? job.StartTime - now : 0).ToString(CultureInfo.InvariantCulture));
+            }
+            c.Reply.Bulk("retry-num"u8);
+            c.Reply.Bulk(job.RetryNum.ToString(CultureInfo.InvariantCulture));
+        }
     }
 }

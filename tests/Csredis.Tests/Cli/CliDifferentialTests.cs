@@ -9,7 +9,8 @@ namespace Csredis.Tests.Cli;
 
 public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<CliTestServer>
 {
-    public sealed record Case(string[] Args, string? Stdin = null, string[][]? Setup = null, bool Connect = true);
+    public sealed record Case(string[] Args, string? Stdin = null, string[][]? Setup = null, bool Connect = true, string? Term = null,
+        Dictionary<string, string>? Environment = null);
 
     private static readonly string[][] ListSetup = [["RPUSH", "l", "a", "b", "c d", "x\ny"]];
     private static readonly string[][] BinarySetup = [["SET", "q", "a\"b\\c\u0001\u007f\t\r\n\a\b é"]];
@@ -143,6 +144,51 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
             ["json-stdin"] = new(["--json"], Stdin: "ping\nget nokey\n"),
             ["json-non-string-keys"] = new(["--json", "-3", "eval", "return {map={[1.5]=2,['a b']={1}}}", "0"]),
             ["rdb-unwritable"] = new(["--rdb", "/nonexistent/dir/x.rdb"]),
+            // Option combinations refused after parsing, in redis-cli's order.
+            ["c-and-s"] = new(["-c", "-s", "/tmp/x.sock", "ping"], Connect: false),
+            ["resp2-and-resp3"] = new(["-2", "-3", "ping"]),
+            ["json-then-resp2"] = new(["--json", "-2", "hgetall", "h"], Setup: [["HSET", "h", "f", "v"]]),
+            ["ldb-without-eval"] = new(["--ldb", "ping"]),
+            ["ldb-sync-without-eval"] = new(["-a", "x", "--ldb-sync-mode"]),
+            ["rdb-and-functions-rdb"] = new(["-a", "x", "--rdb", "a", "--functions-rdb", "b"]),
+            ["x-and-big-x"] = new(["-x", "-X", "tag", "ping"]),
+            ["count-is-not-an-option"] = new(["--count", "2", "--scan"]),
+            ["show-pushes-prefix"] = new(["--show-pushes", "Yup", "ping"]),
+            ["show-pushes-unknown"] = new(["--show-pushes", "maybe", "ping"]),
+            ["cluster-option-no-command"] = new(["--cluster-yes", "--cluster-replicas", "1", "ping"]),
+            ["mono-and-lru-missing"] = new(["--mono", "--lru-test"]),
+            ["faketty"] = new(["get", "nokey"], Environment: new() { ["FAKETTY"] = "1" }),
+            // URIs read the way redis-cli reads them.
+            ["uri-bad-percent"] = new(["-u", "redis://u:p%zz@127.0.0.1:{port}", "ping"], Connect: false),
+            ["uri-incomplete-percent"] = new(["-u", "redis://u:p%@127.0.0.1:{port}", "ping"], Connect: false),
+            ["uri-percent-decoded"] = new(["-u", "redis://u:p%41@127.0.0.1:{port}/4", "ping"], Connect: false),
+            ["uri-empty-host"] = new(["-u", "redis://:{port}", "ping"], Connect: false),
+            ["uri-ipv6-literal"] = new(["-u", "redis://[::1]:{port}", "ping"], Connect: false),
+            ["uri-scheme-only"] = new(["-u", "redis://", "-p", "{port}", "ping"], Connect: false),
+            ["uri-auth-fails-no-select"] = new(["-u", "redis://user:pw@127.0.0.1:{port}/3", "set", "k", "v"], Connect: false),
+            ["uri-db-then-get"] = new(["-u", "redis://127.0.0.1:{port}/3", "get", "k"], Connect: false),
+            // help matches every entry its words begin; without a server it comes from the built-in table.
+            ["help-prefix-lists-subcommands"] = new(["help", "acl"]),
+            ["help-config"] = new(["help", "config"]),
+            ["help-too-many-words"] = new(["help", "get", "x"]),
+            ["help-offline"] = new(["-p", "1", "help", "get"], Connect: false),
+            ["help-offline-group"] = new(["-p", "1", "help", "@bitmap"], Connect: false),
+            ["help-offline-server-group"] = new(["-p", "1", "help", "@server"], Connect: false),
+            ["help-offline-stdin"] = new(["-p", "1"], Stdin: "help migrate\nhelp replicaof\nhelp @generic\n", Connect: false),
+            ["subscribe-csv-banner"] = new(["--csv", "psubscribe"]),
+            // --hotkeys needs an LFU policy.
+            ["hotkeys-without-lfu"] = new(["--hotkeys"], Setup: [["SET", "a", "1"]]),
+            ["hotkeys"] = new(["--hotkeys"], Setup: [["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"], ["SET", "a", "1"], ["SET", "b c", "2"], ["SET", "é", "3"]]),
+            ["hotkeys-pattern"] = new(["--hotkeys", "--pattern", "a*"], Setup: [["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"], ["SET", "a", "1"], ["SET", "ab", "1"], ["SET", "b", "2"]]),
+            // --eval and the Lua debugger, driven through a pipe.
+            ["eval-ldb"] = new(["--ldb", "--eval", "{script}", "k1", ",", "a1"], Stdin: "step\nprint\nstep\ncontinue\nping\nquit\n", Term: "xterm"),
+            ["eval-ldb-sync"] = new(["--ldb-sync-mode", "--eval", "{script}", "k1", ",", "a1"], Stdin: "next\nredis ping\ncontinue\nget k1\n", Term: "xterm"),
+            ["eval-ldb-no-colors"] = new(["--ldb", "--eval", "{script}", "k"], Stdin: "help\nlist\nwhole\nmaxlen 5\nprint\nabort\nping\n", Term: "dumb"),
+            ["eval-ldb-restart"] = new(["--ldb", "--eval", "{script}", "k"], Stdin: "restart\nstep\nrestart\neval redis.call('ping')\ne 1+1\nb 1\nc\nquit\n", Term: "xterm"),
+            ["eval-ldb-compile-error"] = new(["--ldb", "--eval", "{badscript}"], Stdin: "ping\n", Term: "xterm"),
+            ["eval-ldb-end-then-restart"] = new(["--ldb", "--eval", "{script}", "k"], Stdin: "c\nrestart\nc\n", Term: "xterm"),
+            ["script-debug-by-hand"] = new([], Stdin: "script debug yes\neval \"return {1,2}\" 0\nstep\nping\n", Term: "xterm"),
+            ["restart-outside-debugger"] = new([], Stdin: "restart\nping\n"),
         };
         foreach (var protocol in new[] { "-2", "-3" })
         foreach (var type in new[] { "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false" })
@@ -168,17 +214,20 @@ public sealed class CliDifferentialTests(CliTestServer server) : IClassFixture<C
     {
         var testCase = Cases[name];
         string script = Path.Combine(Path.GetTempPath(), $"csredis-cli-test-{server.Port}.lua");
-        File.WriteAllText(script, "return {KEYS[1], ARGV[1], redis.call('ping')}\n");
+        File.WriteAllText(script, "local a = 1\nlocal b = redis.call('ping')\nreturn {KEYS[1], ARGV[1], b, a}\n");
+        string badScript = Path.Combine(Path.GetTempPath(), $"csredis-cli-test-{server.Port}-bad.lua");
+        File.WriteAllText(badScript, "return {1,\n");
         var args = (testCase.Connect ? new[] { "-p", server.Port.ToString() } : [])
             .Concat(testCase.Args.Select(a => a.Replace("{port}", server.Port.ToString())
-                .Replace("{sock}", server.UnixSocket).Replace("{script}", script)))
+                .Replace("{sock}", server.UnixSocket).Replace("{script}", script).Replace("{badscript}", badScript)))
             .ToArray();
         byte[]? stdin = testCase.Stdin is null ? [] : Encoding.UTF8.GetBytes(testCase.Stdin);
 
+        var environment = new Dictionary<string, string>(testCase.Environment ?? []) { ["TERM"] = testCase.Term ?? "dumb" };
         server.Reset(testCase.Setup ?? []);
-        var expected = CliTestEnvironment.Run(CliTestEnvironment.RealCli, args, stdin);
+        var expected = CliTestEnvironment.Run(CliTestEnvironment.RealCli, args, stdin, environment: environment);
         server.Reset(testCase.Setup ?? []);
-        var actual = CliTestEnvironment.Run(CliTestEnvironment.OurCli, args, stdin);
+        var actual = CliTestEnvironment.Run(CliTestEnvironment.OurCli, args, stdin, environment: environment);
 
         Assert.Equal(expected.StdoutText, actual.StdoutText);
         Assert.Equal(expected.Stdout, actual.Stdout);

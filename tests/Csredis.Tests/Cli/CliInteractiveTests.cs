@@ -101,6 +101,11 @@ public sealed class CliInteractiveTests(CliTestServer server) : IClassFixture<Cl
         ["resp3-bignum"] = ["-3", "debug protocol bignum", "Enter"],
         ["blocking-timeout"] = ["blpop x 0.6", "Enter"],
         ["client-kill-reconnect"] = ["client kill type normal", "Enter", "ping", "Enter"],
+        ["reconnect-keeps-db"] = ["select 4", "Enter", "client kill type normal skipme no", "Enter", "ping", "Enter", "ping", "Enter"],
+        ["long-line-wraps"] = ["echo " + new string('x', 130), "C-a", "Right", "Right", "x", "C-e", "BSpace", "Enter", "Up"],
+        ["subcommand-completion-and-hints"] = ["acl se", "Tab", "C-u", "acl setuser x ", "C-u", "set k", "C-u", "help ac", "Tab", "Tab", "C-u", "config get "],
+        ["help-prefix"] = ["help client kill", "Enter", "help acl whoami", "Enter"],
+        ["restart-outside-debugger"] = ["restart", "Enter", "ping", "Enter"],
     };
 
     [Theory]
@@ -145,6 +150,59 @@ public sealed class CliInteractiveTests(CliTestServer server) : IClassFixture<Cl
             using var screen = new TmuxScreen(program, $"-p {closedPort}");
             screen.Keys("ping", "Enter");
             return screen.Capture();
+        }
+        Assert.Equal(Screen(CliTestEnvironment.RealCli), Screen(CliTestEnvironment.OurCli));
+    }
+
+    [Fact]
+    public void LuaDebuggerSession()
+    {
+        string script = Path.Combine(Path.GetTempPath(), $"csredis-cli-ldb-{server.Port}.lua");
+        File.WriteAllText(script, "local a = 1\nlocal b = redis.call('set', KEYS[1], ARGV[1])\nreturn {a, b}\n");
+        try
+        {
+            string Screen(string program)
+            {
+                server.Reset([]);
+                using var screen = new TmuxScreen(program, $"-p {server.Port} --ldb --eval {script} k , v");
+                screen.Keys("step", "Enter", "print", "Enter", "c", "Enter", "get k", "Enter", "set ", "C-u", "restart", "Enter",
+                    "list", "Enter", "abort", "Enter", "quit", "Enter");
+                return screen.Capture();
+            }
+            string expected = Screen(CliTestEnvironment.RealCli);
+            Assert.Equal(expected, Screen(CliTestEnvironment.OurCli));
+            Assert.Contains("lua debugger>", expected);
+        }
+        finally { File.Delete(script); }
+    }
+
+    [Fact]
+    public void HelpWithoutAServer()
+    {
+        int closedPort = CliTestEnvironment.FreePort();
+        string Screen(string program)
+        {
+            using var screen = new TmuxScreen(program, $"-p {closedPort}");
+            screen.Keys("help set", "Enter", "hge", "Tab", "C-u", "zadd k ");
+            return screen.Capture();
+        }
+        Assert.Equal(Screen(CliTestEnvironment.RealCli), Screen(CliTestEnvironment.OurCli));
+    }
+
+    [Fact]
+    public void ReconnectsAfterTheServerRestarts()
+    {
+        int port = CliTestEnvironment.FreePort();
+        string Screen(string program)
+        {
+            var first = CliTestServer.StartOnPort(port);
+            using var screen = new TmuxScreen(program, $"-p {port}");
+            screen.Keys("set a 1", "Enter");
+            first.Dispose();
+            screen.Keys("get a", "Enter", "get a", "Enter");
+            using var second = CliTestServer.StartOnPort(port);
+            screen.Keys("get a", "Enter");
+            return screen.Capture().Replace(port.ToString(), "PORT");
         }
         Assert.Equal(Screen(CliTestEnvironment.RealCli), Screen(CliTestEnvironment.OurCli));
     }

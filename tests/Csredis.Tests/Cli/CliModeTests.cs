@@ -138,6 +138,106 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
         }
     }
 
+    /// <summary>Runs a never-ending mode for a while, then stops it; returns what it printed.</summary>
+    private static (string Stdout, string Stderr) RunFor(string program, string[] args, TimeSpan duration, Action? meanwhile = null)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["TERM"] = "xterm";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            Thread.Sleep(duration);
+            meanwhile?.Invoke();
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+        }
+        return (stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void LruTestReportsHitsEverySecond()
+    {
+        server.Reset([]);
+        // redis-cli's stdio buffers these lines on a pipe (nothing shows before 4 KB); ours writes each
+        // line as it is made, so only ours is checked here.
+        foreach (var cli in new[] { CliTestEnvironment.OurCli })
+        {
+            var (stdout, _) = RunFor(cli, At("--lru-test", "1000"), TimeSpan.FromMilliseconds(2500));
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.NotEmpty(lines);
+            Assert.All(lines, l => Assert.Matches(new Regex(@"^\d+ Gets/sec \| Hits: \d+ \(\d+\.\d\d%\) \| Misses: \d+ \(\d+\.\d\d%\)$"), l));
+        }
+        using var connection = server.Connect();
+        Assert.True(connection.Execute("DBSIZE").Integer is > 100 and <= 1000);
+    }
+
+    [Fact]
+    public void LatencyDistributionDrawsTheSpectrum()
+    {
+        string Shape(string text) => Regex.Replace(Regex.Replace(text, @"\x1b\[48;5;\d+m(.)", "<$1>"), @"\x1b\[48;5;\d+m ", "<>");
+        var (theirs, _) = RunFor(CliTestEnvironment.RealCli, At("--latency-dist", "-i", "0.2"), TimeSpan.FromMilliseconds(1100));
+        var (ours, _) = RunFor(CliTestEnvironment.OurCli, At("--latency-dist", "-i", "0.2"), TimeSpan.FromMilliseconds(1100));
+        var expectedLines = Shape(theirs).Split('\n');
+        var actualLines = Shape(ours).Split('\n');
+        // Legend, then one spectrum line per interval: same texts, same cells, colours may differ.
+        Assert.Equal(expectedLines.Take(8), actualLines.Take(8));
+        Assert.Matches(new Regex(@"^\x1b\[38;5;0m(<.>){31}\x1b\[0m$"), actualLines[8]);
+        var mono = RunFor(CliTestEnvironment.OurCli, At("--latency-dist", "--mono", "-i", "0.2"), TimeSpan.FromMilliseconds(600)).Stdout;
+        Assert.Contains("From 0 to 100%: " + string.Concat(new[] { 0, 233, 234, 235, 237, 239, 241, 243, 245, 247, 249, 251, 253 }.Select(c => $"\x1b[48;5;{c}m ")), mono);
+    }
+
+    [Fact]
+    public void IntrinsicLatencyReportsWorstAndAverage()
+    {
+        foreach (var cli in new[] { CliTestEnvironment.RealCli, CliTestEnvironment.OurCli })
+        {
+            var result = CliTestEnvironment.Run(cli, ["--intrinsic-latency", "1"]);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Matches(new Regex(@"^(Max latency so far: [1-9]\d* microseconds\.\n)+\n\d+ total runs \(avg latency: \d+\.\d{4} microseconds / \d+\.\d\d nanoseconds per run\)\.\nWorst run took \d+x longer than the average latency\.\n$"),
+                result.StdoutText);
+        }
+    }
+
+    [Fact]
+    public void LatencyOutputForms()
+    {
+        foreach (var cli in new[] { CliTestEnvironment.RealCli, CliTestEnvironment.OurCli })
+        {
+            var json = CliTestEnvironment.Run(cli, At("--latency", "--json", "-i", "0.2"));
+            Assert.Matches(new Regex(@"^\{""min"": \d+, ""max"": \d+, ""avg"": \d+\.\d\d, ""count"": \d+\}\n$"), json.StdoutText);
+            // Outside the standard form --latency-history prints one line per sample (redis-cli buffers
+            // them on a pipe, so its lines are not seen before it is stopped).
+            if (cli == CliTestEnvironment.OurCli)
+            {
+                var (history, _) = RunFor(cli, At("--latency-history", "-i", "0.3"), TimeSpan.FromMilliseconds(700));
+                Assert.Matches(new Regex(@"^(\d+ \d+ \d+\.\d\d \d+\n)+ -- \d+\.\d\d seconds range\n"), history);
+            }
+            // --no-raw on a pipe keeps redrawing the line forever.
+            var (redrawn, _) = RunFor(cli, At("--latency", "--no-raw"), TimeSpan.FromMilliseconds(500));
+            Assert.StartsWith("\x1b[0G\x1b[2Kmin: ", redrawn);
+        }
+    }
+
+    [Fact]
+    public void StatReconnectsWhenTheServerGoesAway()
+    {
+        using var own = CliTestServer.StartWith();
+        var (stdout, _) = RunFor(CliTestEnvironment.OurCli, ["-p", own.Port.ToString(), "--stat", "-i", "0.2"], TimeSpan.FromMilliseconds(600),
+            meanwhile: () =>
+            {
+                own.Dispose();
+                Thread.Sleep(1500);
+            });
+        Assert.Contains("\r\x1b[0KReconnecting... 1\r", stdout);
+        Assert.StartsWith("------- data ------", stdout);
+    }
+
     [Fact]
     public void TopologyDrawsMasterAndReplicas()
     {

@@ -44,7 +44,7 @@ public static class CliTestEnvironment
     /// <summary>Runs a program to completion (bounded by <paramref name="timeout"/>), feeding stdin and
     /// collecting both outputs as bytes.</summary>
     public static ProcessResult Run(string program, IEnumerable<string> args, byte[]? stdin = null,
-        TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
+        TimeSpan? timeout = null, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -52,7 +52,7 @@ public static class CliTestEnvironment
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = RepoRoot,
+            WorkingDirectory = workingDirectory ?? RepoRoot,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment.Remove("REDISCLI_AUTH");
@@ -86,14 +86,17 @@ public sealed class CliTestServer : IDisposable
     public int Port { get; }
     public string UnixSocket { get; }
 
-    public CliTestServer() : this([]) { }
+    public CliTestServer() : this([], null) { }
 
     /// <summary>Starts a server with arguments after the standard ones (e.g. --replicaof).</summary>
     public static CliTestServer StartWith(params string[] extraArguments) => new(extraArguments);
 
-    private CliTestServer(string[] extraArguments)
+    /// <summary>Starts a server on a given port (a restart of one that went away).</summary>
+    public static CliTestServer StartOnPort(int port) => new([], port);
+
+    private CliTestServer(string[] extraArguments, int? port = null)
     {
-        Port = CliTestEnvironment.FreePort();
+        Port = port ?? CliTestEnvironment.FreePort();
         UnixSocket = Path.Combine(Path.GetTempPath(), $"csredis-cli-test-{Port}.sock");
         var info = new ProcessStartInfo(CliTestEnvironment.ServerBinary)
         {
@@ -134,11 +137,16 @@ public sealed class CliTestServer : IDisposable
     {
         using var connection = Connect();
         connection.Execute("FLUSHALL");
+        connection.Execute("CONFIG", "SET", "maxmemory-policy", "noeviction");
         foreach (var command in setup) connection.Execute(command);
     }
 
+    private bool disposed;
+
     public void Dispose()
     {
+        if (disposed) return;
+        disposed = true;
         try
         {
             using var connection = Connect();

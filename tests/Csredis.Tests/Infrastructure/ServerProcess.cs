@@ -56,20 +56,42 @@ public sealed class ServerProcess : IDisposable
     /// servers expect; the harness arguments and <paramref name="args"/> follow and override it.</summary>
     public static ServerProcess StartWithConfig(string name, string configFile, params string[] args) => Launch(name, configFile, args);
 
-    private static ServerProcess Launch(string name, string? configFile, string[] args)
+    /// <summary>Starts a server with extra environment variables (LANG for SORT ... ALPHA's collation).</summary>
+    public static ServerProcess StartWithEnvironment(string name, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Launch(name, null, args, environment);
+
+    /// <summary>Starts a server on a given port (a restart in the same place, as when a killed master comes back).</summary>
+    public static ServerProcess StartOnPort(string name, int port, string? configFile, params string[] args)
     {
-        var executable = name switch
+        var server = new ServerProcess(name, ExecutableFor(name), port, configFile, args, null);
+        try
         {
-            RedisName => RepoPaths.RequireOnPath("redis-server"),
-            CsredisName => RepoPaths.RequireBinary(RepoPaths.CsredisServerPath),
-            RedisSentinelName => RepoPaths.RequireOnPath("redis-sentinel"),
-            CsredisSentinelName => RepoPaths.RequireBinary(RepoPaths.CsredisSentinelPath),
-            _ => throw new ArgumentException($"unknown server '{name}': use \"{RedisName}\" or \"{CsredisName}\"", nameof(name)),
-        };
+            server.WaitUntilReady();
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    private static string ExecutableFor(string name) => name switch
+    {
+        RedisName => RepoPaths.RequireOnPath("redis-server"),
+        CsredisName => RepoPaths.RequireBinary(RepoPaths.CsredisServerPath),
+        RedisSentinelName => RepoPaths.RequireOnPath("redis-sentinel"),
+        CsredisSentinelName => RepoPaths.RequireBinary(RepoPaths.CsredisSentinelPath),
+        _ => throw new ArgumentException($"unknown server '{name}': use \"{RedisName}\" or \"{CsredisName}\"", nameof(name)),
+    };
+
+    private static ServerProcess Launch(string name, string? configFile, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var executable = ExecutableFor(name);
         // The free port can be taken between probing and binding; a second or third port fixes that.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new ServerProcess(name, executable, FreePort.Next(), configFile, args);
+            var server = new ServerProcess(name, executable, FreePort.Next(), configFile, args, environment);
             try
             {
                 server.WaitUntilReady();
@@ -87,7 +109,7 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    private ServerProcess(string name, string executable, int port, string? configFile, string[] extraArgs)
+    private ServerProcess(string name, string executable, int port, string? configFile, string[] extraArgs, IReadOnlyDictionary<string, string>? environment)
     {
         Name = name;
         Port = port;
@@ -112,6 +134,8 @@ public sealed class ServerProcess : IDisposable
         };
         foreach (var arg in args)
             startInfo.ArgumentList.Add(arg);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+            startInfo.Environment[variable] = value;
 
         _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => AppendLog(e.Data);
@@ -250,6 +274,10 @@ public sealed class ServerProcess : IDisposable
     }
 
     private const int SigTerm = 15;
+    public const int SigStop = 19, SigCont = 18;
+
+    /// <summary>Sends a signal to the server (SIGSTOP/SIGCONT pause and resume it, as a hung machine would).</summary>
+    public void Signal(int signal) => _ = SendSignal(_process.Id, signal);
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

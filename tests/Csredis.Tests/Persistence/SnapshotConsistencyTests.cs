@@ -2,7 +2,8 @@
 // executing writes. The reference is DEBUG DIGEST sent in the same packet just before BGSAVE (the
 // server runs both back to back, nothing runs between them). A writer meanwhile increments a
 // counter, creates marker keys, overwrites, appends to, deletes and re-expires existing keys,
-// pushes to lists, changes hashes and sets in place, flushes a whole database and swaps two; any of these leaking into the file, or an old version lost, changes
+// pushes to lists, changes hashes and sets in place, flips and grows bitmaps (SETBIT BITFIELD
+// BITOP), replaces lists by SORT ... STORE, flushes a whole database and swaps two; any of these leaking into the file, or an old version lost, changes
 // the digest of the file when real Redis loads it.
 using Xunit;
 using System.Text;
@@ -29,6 +30,9 @@ public class SnapshotConsistencyTests
             commands.Add(Cmd("RPUSH", $"list:{i}", "a", "b", i, new string('l', i % 100)));
             commands.Add(Cmd("HSET", $"hash:{i}", "f1", i, "f2", new string('h', i % 80)));
             commands.Add(Cmd("SADD", $"set:{i}", i, i + 1, $"m{i}"));
+            // Bitmaps grown twice have spare capacity: SETBIT may then change them in place.
+            commands.Add(Cmd("SETBIT", $"bits:{i}", i % 500 * 8, 1));
+            commands.Add(Cmd("SETBIT", $"bits:{i}", i % 500 * 8 + 800, 1));
         }
         commands.Add(Cmd("SELECT", 3));
         for (int i = 0; i < 20_000; i++) commands.Add(Cmd("SET", $"db3:{i}", i));
@@ -64,6 +68,10 @@ public class SnapshotConsistencyTests
                 batch.Add(Cmd("HSET", $"hash:{m}", "f1", "changed", $"new{marker}", "v"));
                 batch.Add(Cmd("SADD", $"set:{m}", $"added{marker}"));
                 batch.Add(Cmd("SREM", $"set:{random.Next(2_000)}", "m1", "m2", "m3"));
+                batch.Add(Cmd("SETBIT", $"bits:{m}", random.Next(6_000), random.Next(2)));
+                batch.Add(Cmd("BITFIELD", $"bits:{random.Next(2_000)}", "INCRBY", "u8", $"#{random.Next(700)}", 1));
+                batch.Add(Cmd("BITOP", "OR", $"bits:{random.Next(2_000)}", $"bits:{m}", $"bits:{random.Next(2_000)}"));
+                batch.Add(Cmd("SORT", $"list:{random.Next(2_000)}", "ALPHA", "STORE", $"list:{m}"));
             }
             if (marker % 2000 == 0)
             {

@@ -182,9 +182,11 @@ public sealed class ZSetObject : RedisObject
     public ReadOnlySpan<byte> MemberById(int id) => _table!.Member(id);
     public double ScoreById(int id) => _table!.Score(id);
 
-    void ConvertToSkiplist()
+    /// <summary>Switches a listpack to the skiplist encoding (also SORT, which Redis makes convert whatever the size).</summary>
+    public void ConvertToSkiplist()
     {
-        var pack = _pack!;
+        if (_pack == null) return;
+        var pack = _pack;
         _table = new MemberTable(withScores: true, pack.Count + 1);
         _tree = new ScoreTree(_table);
         for (int offset = 0; offset < pack.End; offset = pack.Next(offset))
