@@ -160,6 +160,7 @@ public sealed partial class RedisServer
         OutputLimits = new OutputBufferLimits(this);
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
+        ReplicaLink = new Replication.ReplicaLink(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
 

@@ -327,6 +327,7 @@ public static class InfoCommand
         long backlogSize = long.Parse(s.Config.Registry.Find("repl-backlog-size")!.Get(), CultureInfo.InvariantCulture);
         info.Section("Replication");
         info.Field("role", s.IsReplica ? "slave" : "master");
+        if (s.IsReplica) s.ReplicaLink.WriteInfo(info);
         info.Field("connected_slaves", replicas);
         info.Field("master_failover_state", "no-failover");
         info.Field("master_replid", s.ReplId);
