@@ -94,9 +94,8 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         string conf = _server.Config.ReplicaOf;
         if (conf.Length == 0) return;
         int space = conf.LastIndexOf(' ');
-        _server.MasterHost = conf[..space];
+        SetMasterHost(conf[..space]);
         _server.MasterPort = int.Parse(conf[(space + 1)..]);
-        Log.Role = 'S';
         var p = _server.Persistence;
         // Redis restores the id and offset a replica saved, so it may continue with its master after a restart.
         if (p.LoadedReplId != null && p.LoadedReplOffset != -1 && p.LoadedReplStreamDb != -1)
@@ -124,12 +123,11 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     {
         bool wasMaster = _server.MasterHost == null;
         // The old master client goes first with no master configured, so its loss does not reconnect.
-        _server.MasterHost = null;
+        SetMasterHost(null);
         if (Master != null) _server.FreeClient(Master);
-        _server.MasterHost = host;
+        SetMasterHost(host);
         _server.MasterPort = port;
         _server.Config.ReplicaOf = host + " " + port;
-        Log.Role = 'S';
         CancelHandshake(reconnect: false);
         if (wasMaster)
         {
@@ -145,9 +143,8 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     public void UnsetMaster()
     {
         if (_server.MasterHost == null) return;
-        _server.MasterHost = null;
+        SetMasterHost(null);
         _server.Config.ReplicaOf = "";
-        Log.Role = 'M';
         if (Master != null) _server.FreeClient(Master);
         DiscardCachedMaster();
         CancelHandshake(reconnect: false);
@@ -155,6 +152,13 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         // Our replicas must learn the new id: they reconnect and continue with PSYNC.
         DisconnectReplicas();
         State = ReplicaState.None;
+    }
+
+    /// <summary>The log's role letter follows whether a master is configured, as Redis computes it at each line.</summary>
+    void SetMasterHost(string? host)
+    {
+        _server.MasterHost = host;
+        Log.Role = host == null ? 'M' : 'S';
     }
 
     /// <summary>The current history becomes the secondary one, valid up to our offset (shiftReplicationId).</summary>
@@ -397,7 +401,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
                 _server.SecondReplOffset = _server.MasterReplOffset + 1;
                 _server.ReplId = newId;
                 cached = (newId, cached.Offset, cached.Db);
-                Log.Notice("Master replication ID changed to " + newId);
+                Log.Warning("Master replication ID changed to " + newId);
                 DisconnectReplicas();
             }
             _cached = null;
