@@ -599,13 +599,15 @@ public static class SortedSetCommands
         var walker = zset.WalkFrom(max ? zset.Count - 1 : 0);
         for (int i = 0; i < popped; i++)
         {
+            // Redis raises the event with the first pop, between the reply's headers and its first
+            // element: a RESP3 client subscribed to its own keyspace sees the push there.
+            if (i == 0) c.Server.SignalKeyChange(c, c.Db, key, max ? "zpopmax" : "zpopmin");
             if (nested) c.Reply.ArrayHeader(2);
             c.Reply.Bulk(walker.Member);
             c.Reply.Double(walker.Score);
             if (max) walker.MovePrev(); else walker.MoveNext();
         }
         zset.RemoveRankRange(first, popped);
-        c.Server.SignalKeyChange(c, c.Db, key, max ? "zpopmax" : "zpopmin");
         if (zset.Count == 0)
         {
             c.Db.Delete(key);
