@@ -62,14 +62,14 @@ public static class ReplicaCommands
             r.ArrayHeader(3);
             r.Bulk("master"u8);
             r.Integer(s.MasterReplOffset);
-            var replicas = s.OnlineReplicas?.Invoke() ?? [];
-            r.ArrayHeader(replicas.Count);
-            foreach (var (ip, port, ackOffset) in replicas)
+            var online = s.Replication.Replicas.Where(x => x.State == ReplicaState.Online).ToList();
+            r.ArrayHeader(online.Count);
+            foreach (var replica in online)
             {
                 r.ArrayHeader(3);
-                r.Bulk(ip);
-                r.BulkInteger(port);
-                r.BulkInteger(ackOffset);
+                r.Bulk(replica.Ip);
+                r.BulkInteger(replica.ListeningPort);
+                r.BulkInteger(replica.AckOffset);
             }
             return;
         }
@@ -80,11 +80,11 @@ public static class ReplicaCommands
         r.Integer(s.MasterPort);
         r.Bulk(link.InHandshake ? "handshake" : link.State switch
         {
-            ReplicaState.None => "none",
-            ReplicaState.Connect => "connect",
-            ReplicaState.Connecting => "connecting",
-            ReplicaState.Transfer => "sync",
-            ReplicaState.Connected => "connected",
+            ReplicaLinkState.None => "none",
+            ReplicaLinkState.Connect => "connect",
+            ReplicaLinkState.Connecting => "connecting",
+            ReplicaLinkState.Transfer => "sync",
+            ReplicaLinkState.Connected => "connected",
             _ => "unknown",
         });
         r.Integer(link.Master != null ? link.MasterProcessedOffset : -1);

@@ -1,6 +1,6 @@
 // The replica-side directives (Redis's replication section of config.c): how this server
 // authenticates to its master, what it announces, whether it serves writes or stale data, how
-// long the link may stay silent and how a full sync's payload is loaded. Registered as real
+// the link may stay silent (repl-timeout, shared with the master side's settings) and how a full sync's payload is loaded. Registered as real
 // entries, they replace the accepted-only placeholders of the same names (ConfigRegistry.Add),
 // with Redis's types, defaults, ranges and aliases.
 using Csredis.Server.Config;
@@ -17,8 +17,6 @@ public sealed class ReplicaConfig
     public bool ReadOnly = true;
     public bool ServeStaleData = true;
     public bool Announced = true;
-    /// <summary>repl-timeout in seconds: handshake, bulk transfer and connected-link silence limit.</summary>
-    public int Timeout = 60;
     /// <summary>repl-diskless-load: "disabled", "on-empty-db" or "swapdb".</summary>
     public string DisklessLoad = "disabled";
 
@@ -32,7 +30,6 @@ public sealed class ReplicaConfig
         r.Bool("replica-read-only", () => ReadOnly, v => ReadOnly = v, aliases: ["slave-read-only"]);
         r.Bool("replica-serve-stale-data", () => ServeStaleData, v => ServeStaleData = v, aliases: ["slave-serve-stale-data"]);
         r.Bool("replica-announced", () => Announced, v => Announced = v);
-        r.Integer("repl-timeout", 1, int.MaxValue, () => Timeout, v => Timeout = (int)v);
         r.Enum("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], () => DisklessLoad, v => DisklessLoad = v);
     }
 }

@@ -29,7 +29,7 @@ public sealed partial class ReplicaLink
 
     bool RefuseWhileMasterDown(Client c, Command cmd)
     {
-        if (_server.MasterHost == null || State == ReplicaState.Connected || Settings.ServeStaleData || cmd.Is(CommandFlags.Stale)) return true;
+        if (_server.MasterHost == null || State == ReplicaLinkState.Connected || Settings.ServeStaleData || cmd.Is(CommandFlags.Stale)) return true;
         _server.RejectCommand(c, cmd, MasterDownError);
         return false;
     }

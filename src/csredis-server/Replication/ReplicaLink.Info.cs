@@ -13,12 +13,12 @@ public sealed partial class ReplicaLink
         long now = _server.CachedUnixMs;
         info.Field("master_host", _server.MasterHost!);
         info.Field("master_port", _server.MasterPort);
-        info.Field("master_link_status", State == ReplicaState.Connected ? "up" : "down");
+        info.Field("master_link_status", State == ReplicaLinkState.Connected ? "up" : "down");
         info.Field("master_last_io_seconds_ago", Master != null ? (now - Master.LastInteractionMs) / 1000 : -1);
-        info.Field("master_sync_in_progress", State == ReplicaState.Transfer ? 1 : 0);
+        info.Field("master_sync_in_progress", State == ReplicaLinkState.Transfer ? 1 : 0);
         info.Field("slave_read_repl_offset", ReportedReadOffset);
         info.Field("slave_repl_offset", ReportedProcessedOffset);
-        if (State == ReplicaState.Transfer)
+        if (State == ReplicaLinkState.Transfer)
         {
             double perc = TransferSize != 0 ? (double)TransferRead / TransferSize * 100 : 0;
             info.Field("master_sync_total_bytes", TransferSize);
@@ -27,7 +27,7 @@ public sealed partial class ReplicaLink
             info.Field("master_sync_perc", perc.ToString("F2", CultureInfo.InvariantCulture));
             info.Field("master_sync_last_io_seconds_ago", TransferLastIoSeconds);
         }
-        if (State != ReplicaState.Connected) info.Field("master_link_down_since_seconds", LinkDownSinceSeconds);
+        if (State != ReplicaLinkState.Connected) info.Field("master_link_down_since_seconds", LinkDownSinceSeconds);
         var cfg = Settings;
         info.Field("slave_priority", cfg.Priority);
         info.Field("slave_read_only", cfg.ReadOnly ? 1 : 0);

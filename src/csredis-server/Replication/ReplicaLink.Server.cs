@@ -24,9 +24,3 @@ public sealed partial class RedisServer
         return client;
     }
 }
-
-public sealed partial class RedisServer
-{
-    /// <summary>Filled by the master side: the online replicas as ROLE lists them (announced ip, listening port, acknowledged offset).</summary>
-    public Func<IReadOnlyList<(string Ip, long Port, long AckOffset)>>? OnlineReplicas;
-}

@@ -32,7 +32,7 @@ public sealed partial class ReplicaLink
             _tempFile = path;
         }
         else _payload = new MemoryStream();
-        State = ReplicaState.Transfer;
+        State = ReplicaLinkState.Transfer;
         TransferSize = -1;
         TransferRead = 0;
         _tailLength = 0;
@@ -193,6 +193,7 @@ public sealed partial class ReplicaLink
         _server.MasterReplOffset = _fullSyncOffset;
         _server.ReplId2 = new string('0', 40);
         _server.SecondReplOffset = -1;
+        KeepOwnStream();
         Log.Notice("MASTER <-> REPLICA sync: Finished with success");
         // A diskless master puts us online when this first ACK arrives.
         if (_useMark) SendAck();
@@ -203,6 +204,7 @@ public sealed partial class ReplicaLink
     {
         DiscardCachedMaster();
         DisconnectReplicas();
+        DropOwnStream();
     }
 
     void AbandonPayload()

@@ -21,7 +21,7 @@ using Csredis.Server.Networking;
 namespace Csredis.Server.Replication;
 
 /// <summary>Redis's repl_state values; the handshake states are those waiting for a reply.</summary>
-public enum ReplicaState
+public enum ReplicaLinkState
 {
     None, Connect, Connecting,
     ReceivePingReply, ReceiveAuthReply, ReceivePortReply, ReceiveIpReply, ReceiveCapaReply, ReceivePsyncReply,
@@ -33,7 +33,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     readonly RedisServer _server;
     ReplicaConfig Settings => _server.Config.Replica;
 
-    public ReplicaState State { get; private set; } = ReplicaState.None;
+    public ReplicaLinkState State { get; private set; } = ReplicaLinkState.None;
     /// <summary>The socket during connect, handshake and transfer (-1 otherwise: once connected it belongs to <see cref="Master"/>).</summary>
     int _fd = -1;
     /// <summary>Bytes read from the transfer socket and not consumed yet (reply lines, payload, stream after it).</summary>
@@ -84,8 +84,8 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         InstallGuards();
     }
 
-    public bool IsConnected => State == ReplicaState.Connected;
-    public bool InHandshake => State >= ReplicaState.ReceivePingReply && State <= ReplicaState.ReceivePsyncReply;
+    public bool IsConnected => State == ReplicaLinkState.Connected;
+    public bool InHandshake => State >= ReplicaLinkState.ReceivePingReply && State <= ReplicaLinkState.ReceivePsyncReply;
 
     /// <summary>At start-up (after loading): a replicaof directive makes us a replica that connects from the next cron.</summary>
     public void StartFromConfig()
@@ -105,7 +105,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             CacheMasterUsingMyself();
             _cached = (_cached!.Value.ReplId, _cached.Value.Offset, p.LoadedReplStreamDb);
         }
-        State = ReplicaState.Connect;
+        State = ReplicaLinkState.Connect;
     }
 
     (int StreamDb, string ReplId, long Offset)? ReplicaSaveInfo()
@@ -134,7 +134,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             DiscardCachedMaster();
             CacheMasterUsingMyself();
         }
-        State = ReplicaState.Connect;
+        State = ReplicaLinkState.Connect;
         Log.Notice($"Connecting to MASTER {host}:{port}");
         ConnectWithMaster();
     }
@@ -151,7 +151,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         ShiftReplicationId();
         // Our replicas must learn the new id: they reconnect and continue with PSYNC.
         DisconnectReplicas();
-        State = ReplicaState.None;
+        State = ReplicaLinkState.None;
     }
 
     /// <summary>The log's role letter follows whether a master is configured, as Redis computes it at each line.</summary>
@@ -221,13 +221,13 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         _server.Loop.AddFileEvent(_fd, Libc.EPOLLIN | Libc.EPOLLOUT, this);
         _inLength = 0;
         _transferLastIoMs = _server.CachedUnixMs;
-        State = ReplicaState.Connecting;
+        State = ReplicaLinkState.Connecting;
         Log.Notice("MASTER <-> REPLICA sync started");
     }
 
     public void OnWritable()
     {
-        if (State != ReplicaState.Connecting) { _server.Loop.SetMask(_fd, Libc.EPOLLIN); return; }
+        if (State != ReplicaLinkState.Connecting) { _server.Loop.SetMask(_fd, Libc.EPOLLIN); return; }
         int err = 0, len = sizeof(int);
         Libc.getsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_ERROR, &err, &len);
         if (err != 0)
@@ -238,14 +238,14 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         }
         Log.Notice("Non blocking connect for SYNC fired the event.");
         _server.Loop.SetMask(_fd, Libc.EPOLLIN);
-        State = ReplicaState.ReceivePingReply;
+        State = ReplicaLinkState.ReceivePingReply;
         if (!SendCommand("PING")) return;
     }
 
     public void OnReadable()
     {
         if (_fd < 0) return;
-        if (State == ReplicaState.Connecting) { OnWritable(); return; }
+        if (State == ReplicaLinkState.Connecting) { OnWritable(); return; }
         if (_inLength == _in.Length) Array.Resize(ref _in, _in.Length * 2);
         nint n;
         fixed (byte* p = &_in[_inLength]) n = Libc.recv(_fd, p, _in.Length - _inLength, 0);
@@ -253,7 +253,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         {
             if (n < 0 && (Libc.Errno == Libc.EAGAIN || Libc.Errno == Libc.EINTR)) return;
             string reason = n == 0 ? "connection lost" : new System.ComponentModel.Win32Exception(Libc.Errno).Message;
-            if (State == ReplicaState.Transfer) Log.Warning("I/O error trying to sync with MASTER: " + reason);
+            if (State == ReplicaLinkState.Transfer) Log.Warning("I/O error trying to sync with MASTER: " + reason);
             else Log.Warning("Master did not respond to command during SYNC handshake");
             FailHandshake();
             return;
@@ -265,9 +265,9 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
 
     void ProcessInput()
     {
-        while (_fd >= 0 && State != ReplicaState.Connected)
+        while (_fd >= 0 && State != ReplicaLinkState.Connected)
         {
-            if (State == ReplicaState.Transfer)
+            if (State == ReplicaLinkState.Transfer)
             {
                 ProcessTransfer();
                 return;
@@ -299,7 +299,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     {
         switch (State)
         {
-            case ReplicaState.ReceivePingReply:
+            case ReplicaLinkState.ReceivePingReply:
                 // An authentication error is fine here: AUTH comes next.
                 if (line.StartsWith('-') && !line.StartsWith("-NOAUTH", StringComparison.Ordinal) && !line.StartsWith("-NOPERM", StringComparison.Ordinal)
                     && !line.StartsWith("-ERR operation not permitted", StringComparison.Ordinal))
@@ -311,28 +311,28 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
                 Log.Notice("Master replied to PING, replication can continue...");
                 SendHandshake();
                 return;
-            case ReplicaState.ReceiveAuthReply:
+            case ReplicaLinkState.ReceiveAuthReply:
                 if (line.StartsWith('-'))
                 {
                     Log.Warning("Unable to AUTH to MASTER: " + line);
                     FailHandshake();
                     return;
                 }
-                State = ReplicaState.ReceivePortReply;
+                State = ReplicaLinkState.ReceivePortReply;
                 return;
-            case ReplicaState.ReceivePortReply:
+            case ReplicaLinkState.ReceivePortReply:
                 if (line.StartsWith('-')) Log.Notice("(Non critical) Master does not understand REPLCONF listening-port: " + line);
-                State = _sentIp ? ReplicaState.ReceiveIpReply : ReplicaState.ReceiveCapaReply;
+                State = _sentIp ? ReplicaLinkState.ReceiveIpReply : ReplicaLinkState.ReceiveCapaReply;
                 return;
-            case ReplicaState.ReceiveIpReply:
+            case ReplicaLinkState.ReceiveIpReply:
                 if (line.StartsWith('-')) Log.Notice("(Non critical) Master does not understand REPLCONF ip-address: " + line);
-                State = ReplicaState.ReceiveCapaReply;
+                State = ReplicaLinkState.ReceiveCapaReply;
                 return;
-            case ReplicaState.ReceiveCapaReply:
+            case ReplicaLinkState.ReceiveCapaReply:
                 if (line.StartsWith('-')) Log.Notice("(Non critical) Master does not understand REPLCONF capa: " + line);
                 SendPsync();
                 return;
-            case ReplicaState.ReceivePsyncReply:
+            case ReplicaLinkState.ReceivePsyncReply:
                 HandlePsyncReply(line);
                 return;
         }
@@ -349,7 +349,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         _sentIp = cfg.AnnounceIp.Length > 0;
         if (_sentIp) commands.Add(["REPLCONF", "ip-address", cfg.AnnounceIp]);
         commands.Add(["REPLCONF", "capa", "eof", "capa", "psync2"]);
-        State = auth ? ReplicaState.ReceiveAuthReply : ReplicaState.ReceivePortReply;
+        State = auth ? ReplicaLinkState.ReceiveAuthReply : ReplicaLinkState.ReceivePortReply;
         foreach (var args in commands) if (!SendCommand(args)) return;
     }
 
@@ -363,7 +363,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             Log.Notice($"Trying a partial resynchronization (request {id}:{offset}).");
         }
         else Log.Notice("Partial resynchronization not possible (no cached master)");
-        State = ReplicaState.ReceivePsyncReply;
+        State = ReplicaLinkState.ReceivePsyncReply;
         SendCommand("PSYNC", id, offset);
     }
 
@@ -405,6 +405,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
                 DisconnectReplicas();
             }
             _cached = null;
+            KeepOwnStream();
             CreateMasterClient(cached.ReplId, cached.Offset, cached.Db);
             Log.Notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             return;
@@ -447,15 +448,15 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     void FailHandshake()
     {
         CloseTransferSocket();
-        State = _server.MasterHost != null ? ReplicaState.Connect : ReplicaState.None;
+        State = _server.MasterHost != null ? ReplicaLinkState.Connect : ReplicaLinkState.None;
     }
 
     /// <summary>cancelReplicationHandshake: abort a connect, handshake or transfer in progress.</summary>
     void CancelHandshake(bool reconnect)
     {
-        if (State is ReplicaState.Connected or ReplicaState.None or ReplicaState.Connect) return;
+        if (State is ReplicaLinkState.Connected or ReplicaLinkState.None or ReplicaLinkState.Connect) return;
         CloseTransferSocket();
-        State = ReplicaState.Connect;
+        State = ReplicaLinkState.Connect;
         if (reconnect && _server.MasterHost != null)
         {
             Log.Notice($"Reconnecting to MASTER {_server.MasterHost}:{_server.MasterPort} after failure");
@@ -491,7 +492,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         _masterReplId = replId;
         MasterProcessedOffset = MasterReadOffset = offset;
         _pendingTransaction.Clear();
-        State = ReplicaState.Connected;
+        State = ReplicaLinkState.Connected;
         _downSinceMs = 0;
         // What arrived behind the handshake reply or the payload is the start of the stream.
         int leftover = _inLength;
@@ -577,7 +578,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         _cached = (_masterReplId, MasterProcessedOffset, c.Db.Id);
         _pendingTransaction.Clear();
         Master = null;
-        State = ReplicaState.Connect;
+        State = ReplicaLinkState.Connect;
         _downSinceMs = _server.CachedUnixMs;
         if (_server.MasterHost != null)
         {
@@ -586,7 +587,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             // The client's socket is closed after this handler: connect once it is.
             _server.Loop.Post(() =>
             {
-                if (State == ReplicaState.Connect && _server.MasterHost != null && _fd < 0) ConnectWithMaster();
+                if (State == ReplicaLinkState.Connect && _server.MasterHost != null && _fd < 0) ConnectWithMaster();
             });
         }
     }
@@ -597,23 +598,23 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     void Cron()
     {
         long now = _server.CachedUnixMs = Clock.UnixMs();
-        long timeoutMs = Settings.Timeout * 1000L;
-        if (_server.MasterHost != null && (State == ReplicaState.Connecting || InHandshake) && now - _transferLastIoMs > timeoutMs)
+        long timeoutMs = _server.Config.Replication.Timeout * 1000L;
+        if (_server.MasterHost != null && (State == ReplicaLinkState.Connecting || InHandshake) && now - _transferLastIoMs > timeoutMs)
         {
             Log.Warning("Timeout connecting to the MASTER...");
             CancelHandshake(reconnect: true);
         }
-        if (_server.MasterHost != null && State == ReplicaState.Transfer && now - _transferLastIoMs > timeoutMs)
+        if (_server.MasterHost != null && State == ReplicaLinkState.Transfer && now - _transferLastIoMs > timeoutMs)
         {
             Log.Warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
             CancelHandshake(reconnect: true);
         }
-        if (_server.MasterHost != null && State == ReplicaState.Connected && Master != null && now - Master.LastInteractionMs > timeoutMs)
+        if (_server.MasterHost != null && State == ReplicaLinkState.Connected && Master != null && now - Master.LastInteractionMs > timeoutMs)
         {
             Log.Warning("MASTER timeout: no data nor PING received...");
             _server.FreeClient(Master);
         }
-        if (State == ReplicaState.Connect && _server.MasterHost != null && _fd < 0)
+        if (State == ReplicaLinkState.Connect && _server.MasterHost != null && _fd < 0)
         {
             Log.Notice($"Connecting to MASTER {_server.MasterHost}:{_server.MasterPort}");
             ConnectWithMaster();

@@ -149,8 +149,8 @@ public sealed class ReplicaFromRedisTests
         Assert.Matches(Stamp + @"\* Caching the disconnected master state\.\n" + Stamp + @"\* Discarding previously cached master state\.\n"
             + Stamp + $"# Setting secondary replication ID to {newId}, valid up to offset: {offset + 1}\\. New replication ID is {promotedId}\n"
             + Stamp + @"\* MASTER MODE enabled \(user request from 'id=\d+ addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:" + ours.Port + " fd=", promotionLog);
-        Assert.Equal("+OK\r\n", Raw(ours, "SET", "writable", "again"));
         Assert.Equal($"*3\r\n$6\r\nmaster\r\n:{offset}\r\n*0\r\n", Raw(ours, "ROLE"));
+        Assert.Equal("+OK\r\n", Raw(ours, "SET", "writable", "again"));
     }
 
     /// <summary>Replies of a replica, ours and Redis's side by side on the same master.</summary>
