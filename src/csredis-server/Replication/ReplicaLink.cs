@@ -81,6 +81,8 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         server.InfoCounters["total_net_repl_input_bytes"] = () => _replInputBytes;
         var previousAux = server.Persistence.ReplicationAux;
         server.Persistence.ReplicationAux = () => ReplicaSaveInfo() ?? previousAux?.Invoke();
+        // Our replicas may sync from us only while we are in sync with our master (else -NOMASTERLINK).
+        server.Replication.MasterLinkUp = () => IsConnected;
         InstallGuards();
     }
 
