@@ -89,15 +89,23 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
     public bool IsConnected => State == ReplicaLinkState.Connected;
     public bool InHandshake => State >= ReplicaLinkState.ReceivePingReply && State <= ReplicaLinkState.ReceivePsyncReply;
 
-    /// <summary>At start-up (after loading): a replicaof directive makes us a replica that connects from the next cron.</summary>
-    public void StartFromConfig()
+    /// <summary>Before loading: a replicaof directive makes us a replica from the start (the file then loads as a replica's).</summary>
+    public void ConfigureFromStartup()
     {
-        _server.Loop.AddTimer(1000, () => { Cron(); return 1000; });
         string conf = _server.Config.ReplicaOf;
         if (conf.Length == 0) return;
         int space = conf.LastIndexOf(' ');
         SetMasterHost(conf[..space]);
         _server.MasterPort = int.Parse(conf[(space + 1)..]);
+        State = ReplicaLinkState.Connect;
+    }
+
+    /// <summary>After loading: the replication cron starts, and a replica first synthesizes its cached master from the file.</summary>
+    public void StartFromConfig()
+    {
+        // The first run comes at once, as serverCron's first replicationCron: a configured master is contacted right after start-up.
+        _server.Loop.AddTimer(1, () => { Cron(); return 1000; });
+        if (_server.MasterHost == null) return;
         var p = _server.Persistence;
         // Redis restores the id and offset a replica saved, so it may continue with its master after a restart.
         if (p.LoadedReplId != null && p.LoadedReplOffset != -1 && p.LoadedReplStreamDb != -1)
@@ -107,7 +115,6 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             CacheMasterUsingMyself();
             _cached = (_cached!.Value.ReplId, _cached.Value.Offset, p.LoadedReplStreamDb);
         }
-        State = ReplicaLinkState.Connect;
     }
 
     (int StreamDb, string ReplId, long Offset)? ReplicaSaveInfo()

@@ -99,6 +99,34 @@ public sealed class ReplicaFromRedisTests
         Assert.Contains("Partial resynchronization request from", master.LogText);
     }
 
+    /// <summary>A replica restarted from its own RDB (which holds the master's id and offset) continues by PSYNC, as Redis does.</summary>
+    [Fact]
+    public void RestartedReplicaContinuesFromItsSavedOffset()
+    {
+        using var scene = new ReplicaScene();
+        using var dir = new Persistence.DataDir();
+        var master = scene.Redis();
+        FillEveryType(master, 21);
+        string[] args = ["--enable-debug-command", "yes", .. ReplicaOf(master), "--dir", dir.Path];
+        int port;
+        using (var first = ServerProcess.StartCsredis(args))
+        {
+            port = first.Port;
+            WaitCaughtUp(master, first);
+            Assert.Equal("+OK\r\n", Raw(first, "SAVE"));
+        }
+        FillEveryType(master, 22);
+        using var again = ServerProcess.StartOnPort(ServerProcess.CsredisName, port, null, args);
+        WaitCaughtUp(master, again);
+        Assert.Equal(Digest(master), Digest(again));
+        string log = again.LogText;
+        Assert.Contains("Before turning into a replica, using my own master parameters to synthesize a cached master", log);
+        Assert.Contains($"Trying a partial resynchronization (request {Field(InfoReplication(master), "master_replid")}:", log);
+        Assert.Contains("Successful partial resynchronization with master.", log);
+        Assert.DoesNotContain("Full resync from master", log);
+        Assert.True(log.IndexOf("synthesize a cached master", StringComparison.Ordinal) < log.IndexOf("Ready to accept connections", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// A real Redis replica is promoted; we and another real Redis replica are re-pointed to it:
     /// both continue with PSYNC across the id change. Then we are promoted ourselves.
