@@ -412,7 +412,9 @@ public sealed class FuzzGenerator
     private void BitmapCommand()
     {
         var key = Chance(70) ? $"b{_random.Next(8)}" : AnyKey();
-        string Offset() => Pick("0", "1", "7", "8", "15", "100", "-1", "4294967295", "4294967296", "abc");
+        // The largest valid offset (4294967295) makes a 512 MB string on both servers and every later
+        // GET of it a 512 MB reply, which only measures the machine; bitmaps.redis checks that edge once.
+        string Offset() => Pick("0", "1", "7", "8", "15", "100", "-1", "8388607", "4294967296", "abc");
         string Type() => Pick("u8", "i8", "u1", "i5", "u16", "i64", "u63", "u64", "i65", "x8");
         switch (_random.Next(12))
         {
