@@ -377,7 +377,7 @@ public sealed partial class RedisServer
         }
         if (!cmd.ArityOk(c.Argc))
         {
-            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"));
+            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"), formatted: true);
             return;
         }
         if (!c.Authenticated && !cmd.Is(CommandFlags.NoAuth))
@@ -394,10 +394,21 @@ public sealed partial class RedisServer
     }
 
     /// <summary>Refuses a command before it runs (Redis's rejectCommand): inside MULTI this dooms the transaction.</summary>
-    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error)
+    /// <remarks>A rejected EXEC ends the transaction (and the client's WATCHes) as execCommandAbort does,
+    /// in or out of MULTI. <paramref name="formatted"/> marks Redis's rejectCommandFormat messages,
+    /// which carry no "ERR " code inside the EXECABORT text.</remarks>
+    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error, bool formatted = false)
     {
         if (cmd != null) cmd.RejectedCalls++;
         if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        if (cmd?.Name == "exec")
+        {
+            Transactions.Discard(c);
+            Transactions.UnwatchAll(c);
+            if (formatted && error.StartsWith("ERR "u8)) error = error[4..];
+            c.Error([.. "EXECABORT Transaction discarded because of: "u8, .. error]);
+            return;
+        }
         c.Error(error);
     }
 

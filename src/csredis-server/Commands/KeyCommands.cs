@@ -163,8 +163,9 @@ public static partial class KeyCommands
             args[2] = Propagation.Number(when);
             c.PropagateAs(args);
         }
-        c.Server.SignalKeyChange(c, c.Db, key, "expire");
+        // Redis replies before "expire" (but after "del" above).
         c.Reply.Integer(1);
+        c.Server.SignalKeyChange(c, c.Db, key, "expire");
     }
 
     /// <summary>
