@@ -126,6 +126,34 @@ public sealed class MasterReplicationTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact]
+    public void ReplicasArrivingDuringTheDisklessDelayShareOneSnapshot()
+    {
+        var dir = TempDir();
+        try
+        {
+            using var master = ServerProcess.StartCsredis("--save", "", "--dir", dir, "--enable-debug-command", "yes",
+                "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "2");
+            using var mc = master.Connect();
+            Populate(mc, 2000);
+            using var r1 = ServerProcess.StartRedis("--save", "", "--dir", dir, "--dbfilename", "r1.rdb", "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", master.Port.ToString());
+            using var r2 = ServerProcess.StartRedis("--save", "", "--dir", dir, "--dbfilename", "r2.rdb", "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", master.Port.ToString());
+            using var c1 = r1.Connect();
+            using var c2 = r2.Connect();
+            Eventually(() => Info(c1, "master_link_status") == "up" && Info(c2, "master_link_status") == "up", TimeSpan.FromSeconds(30), "both links");
+            mc.Execute("SET", "after", "sync");
+            Eventually(() => Info(c1, "slave_repl_offset") == Info(mc, "master_repl_offset") && Info(c2, "slave_repl_offset") == Info(mc, "master_repl_offset"),
+                TimeSpan.FromSeconds(10), "both replicas to catch up");
+            Assert.Equal(Digest(mc), Digest(c1));
+            Assert.Equal(Digest(mc), Digest(c2));
+            Assert.Contains("Delay next BGSAVE for diskless SYNC", master.LogText);
+            Assert.Single(Regex.Matches(master.LogText, "Starting BGSAVE for SYNC with target: replicas sockets"));
+            Assert.Equal("2", Info(mc, "connected_slaves"));
+            Assert.Contains("state=online", Info(mc, "slave1"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     /// <summary>Connects as a replica (PSYNC ? -1, disk transfer), then returns what the stream carries after <paramref name="commands"/> run.</summary>
     static string StreamFor(string serverName, string[][] commands)
     {
