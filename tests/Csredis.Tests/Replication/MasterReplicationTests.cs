@@ -154,6 +154,29 @@ public sealed class MasterReplicationTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact]
+    public void ReplicaPastItsOutputBufferLimitIsDropped()
+    {
+        var dir = TempDir();
+        try
+        {
+            using var master = ServerProcess.StartCsredis("--save", "", "--dir", dir, "--repl-diskless-sync", "no",
+                "--client-output-buffer-limit", "replica 1mb 0 0");
+            using var link = master.Connect();
+            link.Execute("REPLCONF", "listening-port", "4242");
+            link.Send("PSYNC", "?", "-1");
+            using var mc = master.Connect();
+            Eventually(() => Info(mc, "slave0").Contains("state=online"), TimeSpan.FromSeconds(10), "the raw replica online");
+            // The "replica" never reads: its stream piles up past the hard limit.
+            var value = new string('v', 64 * 1024);
+            for (int i = 0; i < 200 && Info(mc, "connected_slaves") != "0"; i++) mc.Execute("SET", $"k{i}", value);
+            Eventually(() => Info(mc, "connected_slaves") == "0", TimeSpan.FromSeconds(10), "the replica to be dropped");
+            Assert.Contains("scheduled to be closed ASAP for overcoming of output buffer limits.", master.LogText);
+            Assert.Contains("Connection with replica 127.0.0.1:4242 lost.", master.LogText);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     /// <summary>Connects as a replica (PSYNC ? -1, disk transfer), then returns what the stream carries after <paramref name="commands"/> run.</summary>
     static string StreamFor(string serverName, string[][] commands)
     {
