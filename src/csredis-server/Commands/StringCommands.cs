@@ -197,6 +197,8 @@ public static partial class StringCommands
         if (existing == null) c.Reply.Null();
         else c.Reply.Bulk(PackedString.Value((byte[])existing));
         SetValue(c, c.Arg(1), c.Arg(2));
+        // Redis 7.0 propagates GETSET as SET.
+        if (c.Propagating) c.PropagateAs(Propagation.SetWord, c.ArgBytes(1), c.ArgBytes(2));
     }
 
     static void GetDel(Client c)

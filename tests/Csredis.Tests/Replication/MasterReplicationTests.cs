@@ -219,7 +219,7 @@ public sealed class MasterReplicationTests
     {
         string[][] commands =
         [
-            ["SET", "a", "1"], ["SELECT", "2"], ["SET", "b", "2"], ["EXPIRE", "b", "100"], ["PEXPIRE", "b", "100000", "GT"],
+            ["SET", "a", "1"], ["SELECT", "2"], ["SET", "b", "2"], ["EXPIRE", "b", "100"], ["PEXPIRE", "b", "200000", "GT"], ["PEXPIRE", "b", "1000", "GT"],
             ["EXPIRE", "b", "50", "NX"], ["EXPIREAT", "b", "99999999999"], ["PEXPIREAT", "b", "99999999999999"],
             ["SET", "c", "v", "EX", "100"], ["SET", "c2", "v", "PX", "100000", "NX"], ["SET", "c3", "v", "PXAT", "99999999999999"],
             ["SETEX", "d", "10", "v"], ["PSETEX", "d2", "10000", "v"], ["GETEX", "c", "EX", "50"], ["GETEX", "c", "PERSIST"], ["GETEX", "c", "EXAT", "1"],
@@ -232,6 +232,31 @@ public sealed class MasterReplicationTests
             ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["BZPOPMIN", "z", "0"], ["ZMPOP", "1", "z", "MAX", "COUNT", "5"],
             ["SET", "e", "v", "PX", "1"], ["#sleep", "20"], ["GET", "e"], ["INCRBY", "n", "0"], ["APPEND", "n", ""], ["SET", "nx", "1", "NX"], ["SET", "nx", "2", "NX"],
             ["FLUSHDB"], ["SWAPDB", "0", "1"],
+        ];
+        var redis = StreamFor(ServerProcess.RedisName, commands);
+        var csredis = StreamFor(ServerProcess.CsredisName, commands);
+        Assert.Equal(redis.Replace("*", "\n*"), csredis.Replace("*", "\n*"));
+    }
+
+    [Fact]
+    public void PropagatedStreamMatchesRedisForEveryFamily()
+    {
+        string[][] commands =
+        [
+            ["MSET", "a", "1", "b", "2"], ["MSETNX", "a", "1", "c", "3"], ["MSETNX", "x1", "1", "x2", "2"], ["INCR", "a"], ["DECRBY", "a", "5"],
+            ["INCR", "new"], ["SETRANGE", "b", "3", "zz"], ["APPEND", "b", "tail"], ["GETSET", "b", "g"], ["SETNX", "b", "no"], ["SETNX", "sn", "yes"],
+            ["SETBIT", "bits", "7", "1"], ["SETBIT", "bits", "7", "1"], ["BITOP", "OR", "bits2", "bits", "a"], ["BITFIELD", "bf", "SET", "u8", "0", "200", "GET", "u8", "0"],
+            ["PFADD", "hll", "a", "b"], ["PFADD", "hll", "a"], ["PFCOUNT", "hll"], ["PFMERGE", "hll2", "hll"],
+            ["RPUSH", "l", "a", "b", "c", "b"], ["LSET", "l", "0", "z"], ["LINSERT", "l", "BEFORE", "c", "y"], ["LREM", "l", "1", "b"], ["LTRIM", "l", "0", "1"],
+            ["LPUSHX", "nolist", "a"], ["RPOP", "l"], ["LPOP", "l", "5"], ["LPOP", "l"], ["LMOVE", "nolist", "l2", "LEFT", "LEFT"],
+            ["HSET", "h", "a", "1", "b", "2"], ["HSETNX", "h", "a", "9"], ["HSETNX", "h", "c", "3"], ["HINCRBY", "h", "a", "5"], ["HDEL", "h", "b", "zz"], ["HDEL", "h", "nope"],
+            ["SADD", "s1", "a", "b", "c"], ["SADD", "s1", "a"], ["SADD", "s2", "b", "c", "d"], ["SREM", "s1", "zz"], ["SMOVE", "s1", "s2", "a"], ["SINTERSTORE", "si", "s1", "s2"],
+            ["SUNIONSTORE", "su", "s1", "s2"], ["SDIFFSTORE", "sd", "s2", "s1"], ["SINTERSTORE", "empty", "s1", "nothing"],
+            ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "NX", "1", "a"], ["ZINCRBY", "z", "2", "a"], ["ZREM", "z", "nope"], ["ZREMRANGEBYSCORE", "z", "0", "1"],
+            ["ZUNIONSTORE", "zu", "1", "z"], ["ZRANGESTORE", "zr", "z", "0", "-1"], ["ZPOPMAX", "z"], ["ZADD", "z", "INCR", "5", "q"],
+            ["SET", "r", "v"], ["RENAME", "r", "r2"], ["RENAMENX", "r2", "a"], ["COPY", "r2", "r3"], ["MOVE", "r3", "5"], ["PERSIST", "r2"], ["EXPIRE", "r2", "100"], ["PERSIST", "r2"],
+            ["SORT", "l2", "STORE", "sorted"], ["RPUSH", "nums", "3", "1", "2"], ["SORT", "nums", "STORE", "sorted"], ["DEL", "a", "b", "nope"], ["UNLINK", "c", "nope"],
+            ["SELECT", "5"], ["DEL", "r3"], ["SELECT", "0"], ["FLUSHALL"],
         ];
         var redis = StreamFor(ServerProcess.RedisName, commands);
         var csredis = StreamFor(ServerProcess.CsredisName, commands);
