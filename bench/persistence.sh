@@ -144,6 +144,7 @@ if [ "$SAVELOAD" != 0 ]; then
       start_server "$name" "$dir"
       grep -o 'DB loaded from disk: [0-9.]*' "$WORK/$name.log" | awk '{ print $5 }' >>"$WORK/$name.load"
       echo "$(( $(rss_kb "${PID[$name]}") / 1024 ))" >>"$WORK/$name.loadrss"
+      cpu_seconds "${PID[$name]}" >>"$WORK/$name.loadcpu" # start-up itself costs a few hundredths
       [ "$(cli "$name" debug digest)" = "${DIGEST[$name]}" ] || { echo "persistence.sh: $name's data set changed across save and load" >&2; exit 1; }
       cpu0=$(cpu_seconds "${PID[$name]}"); t0=$(now_ms)
       [ "$(cli "$name" save)" = OK ] || { echo "persistence.sh: SAVE failed on $name" >&2; exit 1; }
@@ -164,7 +165,7 @@ if [ "$SAVELOAD" != 0 ]; then
     stop_server "$name"
   done
   for name in redis csredis; do
-    for m in save savecpu load loadrss; do eval "${name}_$m=\$(median <\"\$WORK/\$name.\$m\")"; done
+    for m in save savecpu load loadcpu loadrss; do eval "${name}_$m=\$(median <\"\$WORK/\$name.\$m\")"; done
     eval "${name}_size=\$(( \$(cat \"\$WORK/\$name.size\") / 1024 / 1024 ))"
     eval "${name}_cross=\$(cat \"\$WORK/\$name.crossload\")"
   done
@@ -175,6 +176,7 @@ if [ "$SAVELOAD" != 0 ]; then
   emit "| SAVE server CPU time, s | $redis_savecpu | $csredis_savecpu | $(ratio "$redis_savecpu" "$csredis_savecpu") |"
   emit "| dump.rdb size, MiB | $redis_size | $csredis_size | $(ratio "$redis_size" "$csredis_size") |"
   emit "| load at start-up (\"DB loaded from disk\"), s | $redis_load | $csredis_load | $(ratio "$redis_load" "$csredis_load") |"
+  emit "| load: server CPU time at \"ready\", s | $redis_loadcpu | $csredis_loadcpu | $(ratio "$redis_loadcpu" "$csredis_loadcpu") |"
   emit "| load of the other server's dump, s (1 run) | $redis_cross | $csredis_cross | $(ratio "$redis_cross" "$csredis_cross") |"
   emit "| RSS after the load, MiB | $redis_loadrss | $csredis_loadrss | $(ratio "$redis_loadrss" "$csredis_loadrss") |"
   emit ""
@@ -194,22 +196,22 @@ if [ "$MEMORY" != 0 ]; then
       "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q $PREFILL >/dev/null 2>&1
       sleep 1
       filled=$(rss_kb "${PID[$name]}")
-      echo $(( (filled - empty) / 1024 )) >>"$WORK/$name.dataset"
-      echo $(( $(info_field "$name" memory used_memory) / 1024 / 1024 )) >>"$WORK/$name.used"
+      echo $(( filled - empty )) >>"$WORK/$name.dataset"
+      echo $(( $(info_field "$name" memory used_memory) / 1024 )) >>"$WORK/$name.used"
       # shellcheck disable=SC2086
       "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q $LOAD_ARGS >/dev/null 2>&1 &
       LOADPID=$!
       sleep 1
       line=$("$PYTHON" bench/persistence_probe.py "${PID[$name]}" "${PORT[$name]}" 1)
       kill "$LOADPID" 2>/dev/null || true; wait "$LOADPID" 2>/dev/null || true; LOADPID=
-      echo "$name round $round: data set $(( (filled - empty) / 1024 )) MiB, $line" >&2
+      echo "$name round $round: data set $(( filled - empty )) KiB, $line" >&2
       eval "$line"
       # shellcheck disable=SC2154 # set by the eval of the probe's line
       {
-        echo $(( (rss_peak - rss_before) / 1024 )) >>"$WORK/$name.rssextra"
-        echo $(( (pss_peak - pss_before) / 1024 )) >>"$WORK/$name.pssextra"
-        echo $(( rss_before / 1024 )) >>"$WORK/$name.rssbefore"
-        echo $(( rss_peak / 1024 )) >>"$WORK/$name.rsspeak"
+        echo $(( rss_peak - rss_before )) >>"$WORK/$name.rssextra"
+        echo $(( pss_peak - pss_before )) >>"$WORK/$name.pssextra"
+        echo "$rss_before" >>"$WORK/$name.rssbefore"
+        echo "$rss_peak" >>"$WORK/$name.rsspeak"
         echo "$cow" >>"$WORK/$name.cow"
         echo "$seconds" >>"$WORK/$name.bgsave"
       }
@@ -219,22 +221,23 @@ if [ "$MEMORY" != 0 ]; then
   for name in redis csredis; do
     for m in dataset used rssbefore rsspeak rssextra pssextra cow bgsave; do eval "${name}_$m=\$(median <\"\$WORK/\$name.\$m\")"; done
   done
+  mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
   percent() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
   emit ""
   emit "| measure | redis | csredis | csredis/redis |"
   emit "|---|---:|---:|---:|"
-  emit "| data set (RSS filled - RSS empty), MiB | $redis_dataset | $csredis_dataset | $(ratio "$redis_dataset" "$csredis_dataset") |"
-  emit "| INFO used_memory filled, MiB | $redis_used | $csredis_used | $(ratio "$redis_used" "$csredis_used") |"
-  emit "| RSS before BGSAVE (under writes), MiB | $redis_rssbefore | $csredis_rssbefore | $(ratio "$redis_rssbefore" "$csredis_rssbefore") |"
-  emit "| peak RSS, all processes, MiB | $redis_rsspeak | $csredis_rsspeak | $(ratio "$redis_rsspeak" "$csredis_rsspeak") |"
-  emit "| extra RSS (peak - before), MiB | $redis_rssextra | $csredis_rssextra | $(ratio "$redis_rssextra" "$csredis_rssextra") |"
+  emit "| data set (RSS filled - RSS empty), MiB | $(mib "$redis_dataset") | $(mib "$csredis_dataset") | $(ratio "$redis_dataset" "$csredis_dataset") |"
+  emit "| INFO used_memory filled, MiB | $(mib "$redis_used") | $(mib "$csredis_used") | $(ratio "$redis_used" "$csredis_used") |"
+  emit "| RSS before BGSAVE (under writes), MiB | $(mib "$redis_rssbefore") | $(mib "$csredis_rssbefore") | $(ratio "$redis_rssbefore" "$csredis_rssbefore") |"
+  emit "| peak RSS, all processes, MiB | $(mib "$redis_rsspeak") | $(mib "$csredis_rsspeak") | $(ratio "$redis_rsspeak" "$csredis_rsspeak") |"
+  emit "| extra RSS (peak - before), MiB | $(mib "$redis_rssextra") | $(mib "$csredis_rssextra") | $(ratio "$redis_rssextra" "$csredis_rssextra") |"
   emit "| extra RSS / data set | $(percent "$redis_rssextra" "$redis_dataset") | $(percent "$csredis_rssextra" "$csredis_dataset") | |"
-  emit "| extra PSS (peak - before), MiB | $redis_pssextra | $csredis_pssextra | $(ratio "$redis_pssextra" "$csredis_pssextra") |"
+  emit "| extra PSS (peak - before), MiB | $(mib "$redis_pssextra") | $(mib "$csredis_pssextra") | $(ratio "$redis_pssextra" "$csredis_pssextra") |"
   emit "| extra PSS / data set | $(percent "$redis_pssextra" "$redis_dataset") | $(percent "$csredis_pssextra" "$csredis_dataset") | |"
-  emit "| INFO rdb_last_cow_size, KiB | $redis_cow | $csredis_cow | $(ratio "$redis_cow" "$csredis_cow") |"
+  emit "| INFO rdb_last_cow_size, MiB | $(mib "$redis_cow") | $(mib "$csredis_cow") | $(ratio "$redis_cow" "$csredis_cow") |"
   emit "| BGSAVE duration, s | $redis_bgsave | $csredis_bgsave | $(ratio "$redis_bgsave" "$csredis_bgsave") |"
   emit ""
-  emit "Extra RSS per round: redis $(paste -sd' ' "$WORK/redis.rssextra"); csredis $(paste -sd' ' "$WORK/csredis.rssextra") (MiB)."
+  emit "Extra RSS per round: redis $(paste -sd' ' "$WORK/redis.rssextra"); csredis $(paste -sd' ' "$WORK/csredis.rssextra") (KiB)."
 fi
 emit ""
 emit "Report: $REPORT"

@@ -92,9 +92,9 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         public bool Attached;
     }
 
-    const int QueueBatches = 16;
+    const int QueueBatches = 8;
     const int EntriesPerBatch = 2048;
-    const int BatchBytes = 128 * 1024;
+    const int BatchBytes = 64 * 1024;
     const int RecordBytes = 32;
     /// <summary>Strings up to this many bytes are copied at capture; longer ones are held by reference.</summary>
     const int CopyLimit = 16 * 1024;
