@@ -138,6 +138,14 @@ public class SnapshotConsistencyTests
             writer.Wait(TimeSpan.FromSeconds(30));
             Assert.False(writer.IsFaulted, writer.Exception?.ToString());
             Assert.NotEqual(expectedDigest, Digest(c));
+            // What the snapshot added to the process (Redis's copy-on-write size): real, and small
+            // next to the data set, because captured entries are copies released once written.
+            var info = Exec(c, "INFO", "persistence").Text + Exec(c, "INFO", "memory").Text;
+            long InfoField(string name) => long.Parse(info.Split("\r\n").First(l => l.StartsWith(name + ":"))[(name.Length + 1)..]);
+            long cow = InfoField("rdb_last_cow_size"), used = InfoField("used_memory");
+            Assert.True(cow > 0 && cow < used / 10, $"rdb_last_cow_size {cow} for used_memory {used}");
+            Assert.Equal(1, InfoField("rdb_saves"));
+            Assert.Contains("Fork CoW for RDB: current", server.LogText);
         }
         Assert.True(sentDuringSave > 0, "the writer must have run while the snapshot was written");
 
