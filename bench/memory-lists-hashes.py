@@ -5,8 +5,9 @@
 # The load is pipelined RESP written straight to the socket, 200 commands per batch.
 #
 # Usage: bench/memory-lists-hashes.py [dataset ...]
-#   datasets: bighash (1M fields), biglist (1M elements), smallhashes (100k x 10 fields),
-#             smalllists (100k x 10 elements), inthashes (100k x 10 integer fields); default: all.
+#   datasets: bighash (1M fields), bigzset (1M members), biglist (1M elements),
+#             smallhashes (100k x 10 fields), smalllists (100k x 10 elements),
+#             inthashes (100k x 10 integer fields); default: all.
 # Environment: CSREDIS=./csredis-server REDIS=redis-server CLI=redis-cli
 import os
 import socket
@@ -29,6 +30,12 @@ def dataset(name):
             args = [b"HSET", b"bighash"]
             for j in range(i, i + 100):
                 args += [b"field:%d" % j, b"value:%d" % j]
+            yield resp(*args)
+    elif name == "bigzset":
+        for i in range(0, 1_000_000, 100):
+            args = [b"ZADD", b"bigzset"]
+            for j in range(i, i + 100):
+                args += [b"%d" % (j * 7919 % 1_000_003), b"member:%d" % j]
             yield resp(*args)
     elif name == "biglist":
         for i in range(0, 1_000_000, 100):
@@ -123,7 +130,7 @@ def measure(name, binary, data):
 
 
 def main():
-    datasets = sys.argv[1:] or ["bighash", "biglist", "smallhashes", "smalllists", "inthashes"]
+    datasets = sys.argv[1:] or ["bighash", "bigzset", "biglist", "smallhashes", "smalllists", "inthashes"]
     print("| dataset     | server  | RSS0 MB | RSS MB  | delta   | used_memory | load s |")
     print("|-------------|---------|---------|---------|---------|-------------|--------|")
     for data in datasets:
