@@ -122,8 +122,7 @@ def measure(name, binary, data):
         time.sleep(1)
         after = rss_kb(proc.pid)
         used = used_memory(port)
-        print(f"| {data:11} | {name:7} | {before / 1024:7.1f} | {after / 1024:7.1f} | {(after - before) / 1024:7.1f} | "
-              f"{'-' if used is None else f'{used / 1048576:.1f}':>11} | {seconds:5.1f} |", flush=True)
+        return before, after, used, seconds
     finally:
         proc.terminate()
         proc.wait()
@@ -131,11 +130,19 @@ def measure(name, binary, data):
 
 def main():
     datasets = sys.argv[1:] or ["bighash", "bigzset", "biglist", "smallhashes", "smalllists", "inthashes"]
-    print("| dataset     | server  | RSS0 MB | RSS MB  | delta   | used_memory | load s |")
-    print("|-------------|---------|---------|---------|---------|-------------|--------|")
+    # The ratios (csredis / Redis) are of the loaded process's RSS and of used_memory: <= 1.00 is the target.
+    print("| dataset     | server  | RSS0 MB | RSS MB  | delta   | used_memory MB | load s | RSS ratio | used ratio |")
+    print("|-------------|---------|---------|---------|---------|----------------|--------|-----------|------------|")
     for data in datasets:
-        measure("redis", REDIS, data)
-        measure("csredis", CSREDIS, data)
+        rows = {name: measure(name, binary, data) for name, binary in (("redis", REDIS), ("csredis", CSREDIS))}
+        for name, (before, after, used, seconds) in rows.items():
+            ratios = "|           |            |"
+            if name == "csredis":
+                _, redis_after, redis_used, _ = rows["redis"]
+                used_ratio = f"{used / redis_used:.2f}" if used and redis_used else "n/a"
+                ratios = f"| {after / redis_after:9.2f} | {used_ratio:>10} |"
+            print(f"| {data:11} | {name:7} | {before / 1024:7.1f} | {after / 1024:7.1f} | {(after - before) / 1024:7.1f} | "
+                  f"{'-' if used is None else f'{used / 1048576:.1f}':>14} | {seconds:6.1f} {ratios}", flush=True)
 
 
 if __name__ == "__main__":
