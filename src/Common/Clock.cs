@@ -52,10 +52,23 @@ public static class Clock
 public static class RunId
 {
     /// <summary>40 random hex characters, like Redis's run_id and replication ids.</summary>
-    public static string New()
+    /// <remarks>
+    /// The bytes come from getrandom(2), as Redis reads /dev/urandom: going through .NET's
+    /// RandomNumberGenerator would load OpenSSL (some 4 MB of resident libcrypto/libssl) at start-up
+    /// in a process that never uses it otherwise.
+    /// </remarks>
+    public static unsafe string New()
     {
         Span<byte> raw = stackalloc byte[20];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(raw);
+        int filled = 0;
+        fixed (byte* p = raw)
+            while (filled < raw.Length)
+            {
+                nint n = Native.Libc.getrandom(p + filled, (nuint)(raw.Length - filled), 0);
+                if (n <= 0) break;
+                filled += (int)n;
+            }
+        if (filled < raw.Length) Random.Shared.NextBytes(raw[filled..]);
         return Convert.ToHexStringLower(raw);
     }
 }
