@@ -160,8 +160,12 @@ public sealed partial class RedisServer
         OutputLimits = new OutputBufferLimits(this);
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
+        Replication = new Csredis.Server.Replication.ReplicationStream(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
+
+    /// <summary>The replication stream, backlog and attached replicas (master side).</summary>
+    public readonly Csredis.Server.Replication.ReplicationStream Replication;
 
     public readonly Transactions Transactions;
     public readonly PubSub PubSub;
@@ -327,6 +331,8 @@ public sealed partial class RedisServer
     public void QueueWrite(Client client)
     {
         if ((client.Flags & ClientFlags.PendingWrite) != 0) return;
+        // A replica receiving its RDB: the transfer owns the socket, the stream waits in the buffer.
+        if (client.ReplicaSession is { HoldOutput: true }) return;
         client.Flags |= ClientFlags.PendingWrite;
         _pendingWrites.Add(client);
     }
@@ -421,7 +427,9 @@ public sealed partial class RedisServer
         if (CommandTimeFrozen == 0) CachedUnixMs = Clock.UnixMs();
         var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
+        var propagation = Replication.Propagation.Enter();
         cmd.Handler(c);
+        Replication.Propagation.Exit(c, cmd, propagation);
         c.CurrentCommand = outer;
         c.LastCommand = cmd;
         // A command that blocked is accounted for when it is served or times out.
