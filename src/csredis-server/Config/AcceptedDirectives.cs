@@ -12,9 +12,6 @@ namespace Csredis.Server.Config;
 
 public sealed class AcceptedDirectives
 {
-    /// <summary>Redis's CONFIG_REPL_BACKLOG_MIN_SIZE.</summary>
-    public const long ReplBacklogMinSize = 16 * 1024;
-
     readonly ConfigRegistry _registry;
     readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
 
@@ -157,16 +154,6 @@ public sealed class AcceptedDirectives
         Text("unixsocket", "", immutable: true);
 
         RegisterSpecial();
-        // Redis's resizeReplicationBacklog raises a CONFIG SET value below 16 kB to 16384 (a config
-        // file value stays as given).
-        var backlog = _registry.Find("repl-backlog-size")!;
-        var applyBacklog = backlog.ApplyChange;
-        backlog.ApplyChange = () =>
-        {
-            if (long.Parse(backlog.Get(), CultureInfo.InvariantCulture) < ReplBacklogMinSize)
-                backlog.Set([ReplBacklogMinSize.ToString(CultureInfo.InvariantCulture)]);
-            return applyBacklog?.Invoke();
-        };
         // csredis has no TLS: turning it on fails as it does in a Redis that cannot set TLS up.
         foreach (var name in (string[])["tls-port", "tls-replication", "tls-cluster"])
             _registry.Find(name)!.ApplyChange = () =>
