@@ -23,8 +23,11 @@ public enum FuzzCheck
     /// walks in order; as <see cref="Sorted"/> or <see cref="SortedPairs"/> for hash tables.</summary>
     OrderedIfCompact,
     OrderedPairsIfCompact,
-    /// <summary>Same RESP shape: Redis picks at random (SRANDMEMBER, HRANDFIELD, RANDOMKEY...).</summary>
+    /// <summary>Same RESP shape: Redis picks at random (RANDOMKEY, HELLO's ids...).</summary>
     Shape,
+    /// <summary>SRANDMEMBER, HRANDFIELD, ZRANDMEMBER: the same shape, and every member (with its value or
+    /// score) the candidate picked is one the reference's key holds.</summary>
+    RandomMembers,
     /// <summary>Integers that agree on sign and within a tolerance (TTL, PTTL, EXPIRETIME).</summary>
     Seconds,
     Milliseconds,
@@ -46,7 +49,7 @@ public sealed record FuzzStep(byte[][] Arguments, FuzzCheck Check)
         var prefix = Check switch
         {
             FuzzCheck.Sorted or FuzzCheck.SortedPairs or FuzzCheck.OrderedIfCompact or FuzzCheck.OrderedPairsIfCompact or FuzzCheck.ScanAll => "@sort ",
-            FuzzCheck.Shape or FuzzCheck.Seconds or FuzzCheck.Milliseconds or FuzzCheck.PopSync => "~ ",
+            FuzzCheck.Shape or FuzzCheck.RandomMembers or FuzzCheck.Seconds or FuzzCheck.Milliseconds or FuzzCheck.PopSync => "~ ",
             _ => "",
         };
         return prefix + string.Join(' ', Arguments.Select(Quote));
@@ -309,7 +312,7 @@ public sealed class FuzzGenerator
             case 14: case 15: Add(FuzzCheck.OrderedPairsIfCompact, "HGETALL", key); break;
             case 16: Add(FuzzCheck.Exact, "HINCRBY", key, Pick("n", "f1", "x"), Pick("1", "-3", "9223372036854775807", "-9223372036854775808", "abc")); break;
             case 17: Add(FuzzCheck.Exact, "HINCRBYFLOAT", key, Pick("n", "f1", "x"), Pick("1.5", "-0.5", "1e308", "inf", "abc", "2")); break;
-            case 18: Add(FuzzCheck.Shape, ["HRANDFIELD", key, .. Chance(70) ? [Count(), .. Chance(50) ? ["WITHVALUES"] : Array.Empty<object>()] : Array.Empty<object>()]); break;
+            case 18: Add(FuzzCheck.RandomMembers, ["HRANDFIELD", key, .. Chance(70) ? [Count(), .. Chance(50) ? ["WITHVALUES"] : Array.Empty<object>()] : Array.Empty<object>()]); break;
             case 19: Add(FuzzCheck.ScanAll, ["HSCAN", key, "0", .. Chance(50) ? ["COUNT", Pick("1", "2", "10")] : Array.Empty<object>(), .. Chance(30) ? ["MATCH", Pick("f*", "*1", "?")] : Array.Empty<object>()]); break;
             default: Add(FuzzCheck.Exact, "HGET", key, "f1"); break;
         }
@@ -328,7 +331,7 @@ public sealed class FuzzGenerator
             case 8: Add(FuzzCheck.Exact, "SMISMEMBER", key, M(), M()); break;
             case 9: Add(FuzzCheck.Exact, "SCARD", key); break;
             case 10: Add(FuzzCheck.PopSync, ["SPOP", key, .. Chance(60) ? [Count()] : Array.Empty<object>()]); break;
-            case 11: Add(FuzzCheck.Shape, ["SRANDMEMBER", key, .. Chance(70) ? [Count()] : Array.Empty<object>()]); break;
+            case 11: Add(FuzzCheck.RandomMembers, ["SRANDMEMBER", key, .. Chance(70) ? [Count()] : Array.Empty<object>()]); break;
             case 12: Add(FuzzCheck.Exact, "SMOVE", key, TypedKey('S'), M()); break;
             case 13: Add(FuzzCheck.Sorted, [Pick("SINTER", "SUNION", "SDIFF"), .. Keys('S', 3)]); break;
             case 14: { var keys = Keys('S', 3); Add(FuzzCheck.Exact, ["SINTERCARD", Pick(keys.Length.ToString(), keys.Length.ToString(), "0", "5"), .. keys, .. Chance(40) ? ["LIMIT", Pick("0", "1", "3", "-1")] : Array.Empty<object>()]); break; }
@@ -384,7 +387,7 @@ public sealed class FuzzGenerator
             case 24: { var keys = Keys('z', 3); Add(FuzzCheck.Exact, ["ZMPOP", Pick(keys.Length.ToString(), keys.Length.ToString(), "0", "4"), .. keys, Pick("MIN", "MAX", "MID"), .. Chance(50) ? ["COUNT", Count()] : Array.Empty<object>()]); break; }
             case 25: Add(FuzzCheck.Exact, [Pick("BZPOPMIN", "BZPOPMAX"), .. Keys('z', 2), Timeout()]); break;
             case 26: { var keys = Keys('z', 2); Add(FuzzCheck.Exact, ["BZMPOP", Timeout(), keys.Length.ToString(), .. keys, Pick("MIN", "MAX"), .. Chance(50) ? ["COUNT", Count()] : Array.Empty<object>()]); break; }
-            case 27: Add(FuzzCheck.Shape, ["ZRANDMEMBER", key, .. Chance(70) ? [Count(), .. WithScores()] : Array.Empty<object>()]); break;
+            case 27: Add(FuzzCheck.RandomMembers, ["ZRANDMEMBER", key, .. Chance(70) ? [Count(), .. WithScores()] : Array.Empty<object>()]); break;
             case 28: Add(FuzzCheck.Exact, "ZREMRANGEBYRANK", key, Index(), Index()); break;
             case 29: Add(FuzzCheck.Exact, "ZREMRANGEBYSCORE", key, ScoreBound(), ScoreBound()); break;
             case 30: Add(FuzzCheck.Exact, "ZREMRANGEBYLEX", lexKey, LexBound(), LexBound()); break;
