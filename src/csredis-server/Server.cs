@@ -160,8 +160,12 @@ public sealed partial class RedisServer
         OutputLimits = new OutputBufferLimits(this);
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
+        Replication = new Csredis.Server.Replication.ReplicationStream(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
+
+    /// <summary>The replication stream, backlog and attached replicas (master side).</summary>
+    public readonly Csredis.Server.Replication.ReplicationStream Replication;
 
     public readonly Transactions Transactions;
     public readonly PubSub PubSub;
@@ -327,6 +331,8 @@ public sealed partial class RedisServer
     public void QueueWrite(Client client)
     {
         if ((client.Flags & ClientFlags.PendingWrite) != 0) return;
+        // A replica receiving its RDB: the transfer owns the socket, the stream waits in the buffer.
+        if (client.ReplicaSession is { HoldOutput: true }) return;
         client.Flags |= ClientFlags.PendingWrite;
         _pendingWrites.Add(client);
     }
@@ -371,7 +377,7 @@ public sealed partial class RedisServer
         }
         if (!cmd.ArityOk(c.Argc))
         {
-            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"));
+            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"), formatted: true);
             return;
         }
         if (!c.Authenticated && !cmd.Is(CommandFlags.NoAuth))
@@ -388,10 +394,21 @@ public sealed partial class RedisServer
     }
 
     /// <summary>Refuses a command before it runs (Redis's rejectCommand): inside MULTI this dooms the transaction.</summary>
-    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error)
+    /// <remarks>A rejected EXEC ends the transaction (and the client's WATCHes) as execCommandAbort does,
+    /// in or out of MULTI. <paramref name="formatted"/> marks Redis's rejectCommandFormat messages,
+    /// which carry no "ERR " code inside the EXECABORT text.</remarks>
+    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error, bool formatted = false)
     {
         if (cmd != null) cmd.RejectedCalls++;
         if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        if (cmd?.Name == "exec")
+        {
+            Transactions.Discard(c);
+            Transactions.UnwatchAll(c);
+            if (formatted && error.StartsWith("ERR "u8)) error = error[4..];
+            c.Error([.. "EXECABORT Transaction discarded because of: "u8, .. error]);
+            return;
+        }
         c.Error(error);
     }
 
@@ -410,7 +427,9 @@ public sealed partial class RedisServer
         if (CommandTimeFrozen == 0) CachedUnixMs = Clock.UnixMs();
         var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
+        var propagation = Replication.Propagation.Enter();
         cmd.Handler(c);
+        Replication.Propagation.Exit(c, cmd, propagation);
         c.CurrentCommand = outer;
         c.LastCommand = cmd;
         // A command that blocked is accounted for when it is served or times out.

@@ -35,6 +35,7 @@ public sealed class CommandTable
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         BlockingCommands.Register(table);
+        SyncCommands.Register(table);
         return table;
     }
 

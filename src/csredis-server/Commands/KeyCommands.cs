@@ -152,8 +152,9 @@ public static partial class KeyCommands
         }
         c.Db.SetExpire(key, when);
         c.Server.Dirty++;
-        c.Server.SignalKeyChange(c, c.Db, key, "expire");
+        // Redis replies before "expire" (but after "del" above).
         c.Reply.Integer(1);
+        c.Server.SignalKeyChange(c, c.Db, key, "expire");
     }
 
     /// <summary>

@@ -89,8 +89,9 @@ public static class ListCommands
         }
         for (int j = 2; j < c.Argc; j++) list.Push(c.Arg(j), left);
         c.Server.Dirty += c.Argc - 2;
-        c.Server.SignalKeyChange(c, c.Db, key, left ? "lpush" : "rpush");
+        // Redis replies first, then raises the event (a RESP3 client subscribed to itself sees that order).
         c.Reply.Integer(list.Count);
+        c.Server.SignalKeyChange(c, c.Db, key, left ? "lpush" : "rpush");
     }
 
     static void Pop(Client c, bool left)
@@ -208,8 +209,8 @@ public static class ListCommands
         if (index < 0 || index >= list.Count) { c.Error("ERR index out of range"u8); return; }
         list.SetAt(list.PositionOf(index), c.Arg(3));
         c.Server.Dirty++;
-        c.Server.SignalKeyChange(c, c.Db, key, "lset");
         c.Reply.Ok();
+        c.Server.SignalKeyChange(c, c.Db, key, "lset");
     }
 
     static void LInsert(Client c)

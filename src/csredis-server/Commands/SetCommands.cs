@@ -132,9 +132,10 @@ public static class SetCommands
         Span<byte> scratch = stackalloc byte[20];
         int position = set.RandomPosition(c.Server.Random);
         set.TryGetAt(position, scratch, out var member);
+        // Redis raises spop before it replies (the reverse of most commands).
+        c.Server.SignalKeyChange(c, c.Db, key, "spop");
         c.Reply.Bulk(member);
         set.RemoveAt(position);
-        c.Server.SignalKeyChange(c, c.Db, key, "spop");
         if (set.Count == 0)
         {
             c.Db.Delete(key);

@@ -8,6 +8,9 @@ namespace Csredis.Server.Config;
 
 public sealed class ServerConfig
 {
+    /// <summary>repl-backlog-*, repl-diskless-sync*, repl-ping-replica-period, repl-timeout, min-replicas-*.</summary>
+    public readonly Csredis.Server.Replication.MasterSettings Replication = new();
+
     public int Port = 6379;
     public string[] Bind = ["127.0.0.1", "-::1"];
     public int TcpBacklog = 511;
@@ -222,6 +225,7 @@ public sealed class ServerConfig
             },
         });
         RegisterReplicaOf();
+        Replication.Register(r);
         AcceptedDirectives.Register(r);
         r.Find("ignore-warnings")!.EmptyIsAbsent = false;
     }
