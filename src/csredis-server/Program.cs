@@ -135,7 +135,11 @@ public static class ServerMain
         Log.Warning("Server initialized");
         if (!ModulesLoadable(config)) return 1;
         server.StartupMemory = server.UsedMemory();
-        server.Persistence.LoadAtStartup(() => Log.Notice("Ready to accept connections"));
+        server.Persistence.LoadAtStartup(() =>
+        {
+            Log.Notice("Ready to accept connections");
+            server.ReplicaLink.StartFromConfig();
+        });
         server.Run();
         return 0;
     }

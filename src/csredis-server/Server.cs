@@ -161,6 +161,8 @@ public sealed partial class RedisServer
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
         Replication = new Csredis.Server.Replication.ReplicationStream(this);
+        // After the stream: the link relays into it and adds the replica's save info to the master's.
+        ReplicaLink = new Replication.ReplicaLink(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
 

@@ -325,6 +325,7 @@ public static class InfoCommand
         long backlogSize = long.Parse(s.Config.Registry.Find("repl-backlog-size")!.Get(), CultureInfo.InvariantCulture);
         info.Section("Replication");
         info.Field("role", s.IsReplica ? "slave" : "master");
+        if (s.IsReplica) s.ReplicaLink.WriteInfo(info);
         s.Replication.WriteReplicaInfo(info);
         info.Field("master_failover_state", "no-failover");
         info.Field("master_replid", s.ReplId);

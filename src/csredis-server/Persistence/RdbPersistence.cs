@@ -65,7 +65,7 @@ public sealed class RdbPersistence
         server.BeforeShutdown = () => (previous == null || previous()) && PrepareShutdown();
     }
 
-    string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
+    public string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
 
     // ---- writing ----
 
@@ -368,7 +368,7 @@ public sealed class RdbPersistence
     }
 
     /// <summary>Swaps loaded tables into the databases and records what the file said (loop thread).</summary>
-    void Commit(RdbLoader loader)
+    public void Commit(RdbLoader loader)
     {
         loader.Commit(_server.Databases);
         LastLoadKeysLoaded = loader.KeysLoaded;
