@@ -215,7 +215,7 @@ public sealed partial class ReplicationStream
     void Cron()
     {
         // serverCron runs hz times a second; replicationCron once a second.
-        if (++_cronLoops % Math.Max(1, _server.CurrentHz) != 0) return;
+        if (_cronLoops++ % Math.Max(1, _server.CurrentHz) != 0) return; // from the first serverCron on, as Redis's run_with_period
         long now = _server.CachedUnixMs;
         if (!_server.IsReplica && Replicas.Count > 0)
         {
