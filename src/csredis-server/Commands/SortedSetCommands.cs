@@ -697,14 +697,15 @@ public static class SortedSetCommands
             c.Reply.Bulk(one.WalkFrom(c.Server.Random.Next(one.Count)).Member);
             return;
         }
-        if (c.Argc > 4 || c.Argc == 4 && !c.ArgIs(3, "withscores"u8)) { c.Error(Errors.Syntax); return; }
-        bool withScores = c.Argc == 4;
+        // The count is checked before the options, as Redis does.
         if (!NumberParsing.TryParseInt64(c.Arg(2), out long count)) { c.Error(Errors.NotInteger); return; }
         if (count == long.MinValue)
         {
             c.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8);
             return;
         }
+        if (c.Argc > 4 || c.Argc == 4 && !c.ArgIs(3, "withscores"u8)) { c.Error(Errors.Syntax); return; }
+        bool withScores = c.Argc == 4;
         if (withScores && (count > long.MaxValue / 2 || count < -(long.MaxValue / 2))) { c.Error("ERR value is out of range"u8); return; }
         if (!TryLookup(c, c.Arg(1), write: false, out var zset)) return;
         if (zset == null || count == 0) { c.Reply.EmptyArray(); return; }
