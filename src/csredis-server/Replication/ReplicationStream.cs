@@ -270,6 +270,7 @@ public sealed partial class ReplicationStream
     /// <summary>Writes bytes straight to a replica's socket, outside its reply buffer (+FULLRESYNC, keep-alive newlines).</summary>
     internal unsafe bool SendDirect(Client c, ReadOnlySpan<byte> bytes)
     {
+        int waits = 0;
         while (bytes.Length > 0)
         {
             nint n;
@@ -278,7 +279,11 @@ public sealed partial class ReplicationStream
             {
                 int err = Common.Native.Libc.Errno;
                 if (n < 0 && err == Common.Native.Libc.EINTR) continue;
-                if (n < 0 && err == Common.Native.Libc.EAGAIN) { Thread.Sleep(1); continue; }
+                // These writes are a few bytes: a socket that takes none of them for a second is a dead replica.
+                if (n < 0 && err == Common.Native.Libc.EAGAIN && ++waits < 1000) { Thread.Sleep(1); continue; }
+                // Freed from the loop, not here: callers may be walking the replica list.
+                c.Flags |= ClientFlags.CloseAsap;
+                _server.Loop.Post(() => _server.FreeClient(c));
                 return false;
             }
             _server.Stats.NetOutputBytes += n;
