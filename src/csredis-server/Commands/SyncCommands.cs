@@ -104,9 +104,30 @@ public static class SyncCommands
             {
                 if (!NumberParsing.TryParseInt64(c.Arg(j + 1), out long rdbOnly) || rdbOnly is not (0 or 1))
                 {
-                    c.Error("ERR rdb-only value must be 0 or 1"u8);
+                    c.Error("ERR value is out of range, value must between 0 and 1"u8); // sic: Redis 7.0.15's wording
                     return;
                 }
+                session.RdbOnly = rdbOnly == 1;
+            }
+            else if (c.ArgIs(j, "rdb-filter-only"u8))
+            {
+                // Redis 7.0's include filters: the data is always left out, and "functions" (the only
+                // filter) would keep the functions, which csredis does not have.
+                var filters = ArgSplitter.Split(c.Arg(j + 1));
+                if (filters == null)
+                {
+                    c.Error("ERR Missing rdb-filter-only values"u8);
+                    return;
+                }
+                foreach (var filter in filters)
+                {
+                    if (!Ascii.EqualsIgnoreCase(filter, "functions"u8))
+                    {
+                        c.Error("ERR Unsupported rdb-filter-only option: " + System.Text.Encoding.UTF8.GetString(filter));
+                        return;
+                    }
+                }
+                session.ExcludeData = true;
             }
             else
             {

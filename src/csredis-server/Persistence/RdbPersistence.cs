@@ -192,9 +192,9 @@ public sealed class RdbPersistence
     }
 
     /// <summary>Starts a snapshot into any sink (the replication full sync streams one to a replica).</summary>
-    public Snapshot StartSnapshot(SnapshotSink sink, Action<Snapshot, string?> completed)
+    public Snapshot StartSnapshot(SnapshotSink sink, Action<Snapshot, string?> completed, bool excludeData = false)
     {
-        var snapshot = new Snapshot(_server, sink, PreambleForNow()) { Completed = completed };
+        var snapshot = new Snapshot(_server, sink, PreambleForNow(), excludeData) { Completed = completed };
         snapshot.Start();
         return snapshot;
     }

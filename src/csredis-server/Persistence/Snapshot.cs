@@ -137,7 +137,9 @@ public sealed class Snapshot : IKeyspaceWriteObserver
     /// <summary>Called on the loop thread when the snapshot has finished: null on success, else the error.</summary>
     public Action<Snapshot, string?>? Completed;
 
-    public Snapshot(RedisServer server, SnapshotSink sink, Action<RdbWriter> writePreamble)
+    /// <param name="excludeData">No keys at all, only the preamble and the trailer: what a replica that
+    /// filtered the data out (REPLCONF rdb-filter-only) receives.</param>
+    public Snapshot(RedisServer server, SnapshotSink sink, Action<RdbWriter> writePreamble, bool excludeData = false)
     {
         _server = server;
         _sink = sink;
@@ -149,7 +151,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         _states = new DbState?[server.Databases.Length];
         foreach (var db in server.Databases)
         {
-            if (db.Count == 0) continue;
+            if (db.Count == 0 || excludeData) continue;
             var state = new DbState
             {
                 Id = db.Id, Main = db.Main, Expires = db.Expires, HighWater = db.Main.HighWater,

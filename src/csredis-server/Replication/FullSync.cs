@@ -195,7 +195,7 @@ public sealed partial class ReplicationStream
             if (!sync.Diskless)
             {
                 // The disk snapshot in progress serves this replica too: same offset, same stream since it.
-                var donor = sync.Replicas.Find(o => !o.Client.IsClosing && o.State == ReplicaState.WaitBgsaveEnd);
+                var donor = sync.Replicas.Find(o => !o.Client.IsClosing && o.State == ReplicaState.WaitBgsaveEnd && o.ExcludeData == r.ExcludeData);
                 if (donor != null)
                 {
                     SetupForFullResync(r, sync);
@@ -265,12 +265,18 @@ public sealed partial class ReplicationStream
         StartSyncSnapshot();
     }
 
-    /// <summary>Starts the snapshot for every replica in wait_bgsave_start (Redis's startBgsaveForReplication).</summary>
+    /// <summary>
+    /// Starts the snapshot for the replicas in wait_bgsave_start that want the same content as the first
+    /// one (Redis's startBgsaveForReplication with its slave_req); the others wait for the next one.
+    /// A filtered snapshot always goes to the sockets when the replicas can take it, as in Redis.
+    /// </summary>
     void StartSyncSnapshot()
     {
-        var waiting = Replicas.FindAll(r => r.State == ReplicaState.WaitBgsaveStart && !r.Client.IsClosing);
-        if (waiting.Count == 0) return;
-        bool diskless = _server.Config.Replication.DisklessSync && waiting.TrueForAll(r => r.CapaEof);
+        var first = Replicas.Find(r => r.State == ReplicaState.WaitBgsaveStart && !r.Client.IsClosing);
+        if (first == null) return;
+        bool excludeData = first.ExcludeData;
+        var waiting = Replicas.FindAll(r => r.State == ReplicaState.WaitBgsaveStart && !r.Client.IsClosing && r.ExcludeData == excludeData);
+        bool diskless = (_server.Config.Replication.DisklessSync || excludeData) && waiting.TrueForAll(r => r.CapaEof);
         Log.Notice($"Starting BGSAVE for SYNC with target: {(diskless ? "replicas sockets" : "disk")}");
         // The point in time: from here to the snapshot's creation below no command can run.
         var sync = new FullSync { Diskless = diskless, Offset = _server.MasterReplOffset };
@@ -290,7 +296,7 @@ public sealed partial class ReplicationStream
                 sockets.Add(socket);
             }
             var sink = new ReplicaSocketsSink(sockets, mark);
-            sync.Snapshot = _server.Persistence.StartSnapshot(sink, (_, error) => DisklessSyncDone(sync, error));
+            sync.Snapshot = _server.Persistence.StartSnapshot(sink, (_, error) => DisklessSyncDone(sync, error), excludeData);
             _server.Persistence.ActiveSnapshot = sync.Snapshot;
             Log.Notice($"Background RDB transfer started by pid {Environment.ProcessId} (fork-free snapshot thread)");
         }
@@ -407,11 +413,15 @@ public sealed partial class ReplicationStream
         }
         r.State = ReplicaState.Online;
         r.AckTimeMs = _server.CachedUnixMs;
-        if (diskless)
+        if (diskless) Log.Notice($"Streamed RDB transfer with replica {r.Name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
+        if (r.RdbOnly)
         {
-            Log.Notice($"Streamed RDB transfer with replica {r.Name} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
-            r.StartStreamOnAck = true;
+            // redis-cli --rdb: the snapshot was all it asked for (Redis's replicaPutOnline refuses it).
+            Log.Notice($"RDB transfer completed, rdb only replica ({r.Name}) should be disconnected asap");
+            _server.FreeClient(r.Client);
+            return;
         }
+        if (diskless) r.StartStreamOnAck = true;
         else StartStreaming(r);
         Log.Notice($"Synchronization with replica {r.Name} succeeded");
         ReplicaSetChanged();

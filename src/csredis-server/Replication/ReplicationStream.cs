@@ -45,6 +45,11 @@ public sealed class ReplicaSession
     public bool PrePsync;
     /// <summary>Whether the replica is part of a diskless (socket) transfer rather than a disk one.</summary>
     public bool DisklessTarget;
+    /// <summary>REPLCONF rdb-only 1 (redis-cli --rdb): the replica wants the snapshot and nothing after it.</summary>
+    public bool RdbOnly;
+    /// <summary>REPLCONF rdb-filter-only (redis-cli --replica sends ""): the snapshot without its keys. Only
+    /// replicas asking for the same content share a snapshot.</summary>
+    public bool ExcludeData;
 
     public ReplicaSession(Client client) => Client = client;
 
@@ -265,7 +270,8 @@ public sealed partial class ReplicationStream
     partial void RefreshGoodReplicas();
     partial void ReplicaSetChanged();
     partial void OnReplicaGone(ReplicaSession session);
-    static readonly byte[] PingWord = "PING"u8.ToArray();
+    // Redis feeds its shared "ping" object: the word is lowercase in the stream (redis-cli --replica shows it).
+    static readonly byte[] PingWord = "ping"u8.ToArray();
 
     /// <summary>Writes bytes straight to a replica's socket, outside its reply buffer (+FULLRESYNC, keep-alive newlines).</summary>
     internal unsafe bool SendDirect(Client c, ReadOnlySpan<byte> bytes)
