@@ -59,7 +59,7 @@ public sealed class PubSub
                 return true;
         }
         _server.RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes(
-            "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+            "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"), formatted: true);
         return false;
     }
 

@@ -99,6 +99,8 @@ public sealed partial class RedisServer
 
     /// <summary>Wall clock cached per event-loop iteration and per command (Redis's mstime cache).</summary>
     public long CachedUnixMs = Clock.UnixMs();
+    /// <summary>Derives per-command wall-clock times from the command's monotonic start tick.</summary>
+    Clock.WallClock _wallClock;
     /// <summary>The time a command sees for expiry decisions: fixed while it (or its MULTI) runs.</summary>
     public long CommandTimeMs => CachedUnixMs;
     /// <summary>Non-zero while EXEC (or a script) runs: the command time stays what it was when it started.</summary>
@@ -150,7 +152,7 @@ public sealed partial class RedisServer
         Config.Registry.Find("port")!.ApplyChange = () => Rebind("Unable to listen on this port");
         Config.Registry.Find("bind")!.ApplyChange = () => Rebind("Failed to bind to specified addresses.");
         InitDiagnostics();
-        Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
+        Loop.AfterSleep = AfterSleep;
         // Filter order matters: Redis refuses no-multi commands first and queues MULTI commands last.
         Transactions = new Transactions(this);
         CommandFilters.Add(Transactions.NoMultiFilter);
@@ -160,8 +162,14 @@ public sealed partial class RedisServer
         OutputLimits = new OutputBufferLimits(this);
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
+        Replication = new Csredis.Server.Replication.ReplicationStream(this);
+        // After the stream: the link relays into it and adds the replica's save info to the master's.
+        ReplicaLink = new Replication.ReplicaLink(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
+
+    /// <summary>The replication stream, backlog and attached replicas (master side).</summary>
+    public readonly Csredis.Server.Replication.ReplicationStream Replication;
 
     public readonly Transactions Transactions;
     public readonly PubSub PubSub;
@@ -327,6 +335,8 @@ public sealed partial class RedisServer
     public void QueueWrite(Client client)
     {
         if ((client.Flags & ClientFlags.PendingWrite) != 0) return;
+        // A replica receiving its RDB: the transfer owns the socket, the stream waits in the buffer.
+        if (client.ReplicaSession is { HoldOutput: true }) return;
         client.Flags |= ClientFlags.PendingWrite;
         _pendingWrites.Add(client);
     }
@@ -350,6 +360,12 @@ public sealed partial class RedisServer
         if (ShutdownRequested) TryShutdown();
     }
 
+    void AfterSleep()
+    {
+        CachedUnixMs = _wallClock.Anchor();
+        LruClock.Update(CachedUnixMs);
+    }
+
     /// <summary>Looks the command up and runs the checks Redis runs before executing it.</summary>
     public void ProcessCommand(Client c)
     {
@@ -371,7 +387,7 @@ public sealed partial class RedisServer
         }
         if (!cmd.ArityOk(c.Argc))
         {
-            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"));
+            RejectCommand(c, cmd, System.Text.Encoding.UTF8.GetBytes("ERR wrong number of arguments for '" + cmd.FullName + "' command"), formatted: true);
             return;
         }
         if (!c.Authenticated && !cmd.Is(CommandFlags.NoAuth))
@@ -388,10 +404,21 @@ public sealed partial class RedisServer
     }
 
     /// <summary>Refuses a command before it runs (Redis's rejectCommand): inside MULTI this dooms the transaction.</summary>
-    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error)
+    /// <remarks>A rejected EXEC ends the transaction (and the client's WATCHes) as execCommandAbort does,
+    /// in or out of MULTI. <paramref name="formatted"/> marks Redis's rejectCommandFormat messages,
+    /// which carry no "ERR " code inside the EXECABORT text.</remarks>
+    public void RejectCommand(Client c, Command? cmd, ReadOnlySpan<byte> error, bool formatted = false)
     {
         if (cmd != null) cmd.RejectedCalls++;
         if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        if (cmd?.Name == "exec")
+        {
+            Transactions.Discard(c);
+            Transactions.UnwatchAll(c);
+            if (formatted && error.StartsWith("ERR "u8)) error = error[4..];
+            c.Error([.. "EXECABORT Transaction discarded because of: "u8, .. error]);
+            return;
+        }
         c.Error(error);
     }
 
@@ -405,17 +432,19 @@ public sealed partial class RedisServer
     /// <summary>Runs a command and accounts for it (Redis's call()).</summary>
     public void Call(Client c, Command cmd)
     {
-        long start = Clock.MonotonicUs();
+        long start = Clock.Timestamp();
         long errorsBefore = Stats.TotalErrorReplies;
-        if (CommandTimeFrozen == 0) CachedUnixMs = Clock.UnixMs();
+        if (CommandTimeFrozen == 0) CachedUnixMs = _wallClock.UnixMsAt(start);
         var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
+        var propagation = Replication.Propagation.Enter();
         cmd.Handler(c);
+        Replication.Propagation.Exit(c, cmd, propagation);
         c.CurrentCommand = outer;
         c.LastCommand = cmd;
         // A command that blocked is accounted for when it is served or times out.
         if ((c.Flags & ClientFlags.Blocked) != 0) return;
-        long duration = Clock.MonotonicUs() - start;
+        long duration = Clock.ElapsedUs(start, Clock.Timestamp());
         cmd.Calls++;
         cmd.Microseconds += duration;
         if (Stats.TotalErrorReplies > Math.Max(errorsBefore, _errorsAttributed)) cmd.FailedCalls++;
@@ -496,7 +525,8 @@ public sealed partial class RedisServer
     /// <summary>serverCron: runs Hz times per second.</summary>
     long ServerCron()
     {
-        CachedUnixMs = Clock.UnixMs();
+        CachedUnixMs = _wallClock.Anchor();
+        LruClock.Update(CachedUnixMs);
         CronLoops++;
         if (CronLoops % Math.Max(1, Config.Hz / 10) == 0)
         {

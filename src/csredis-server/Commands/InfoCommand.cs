@@ -324,12 +324,11 @@ public static class InfoCommand
 
     static void Replication(RedisServer s, InfoWriter info)
     {
-        long replicas = 0;
-        foreach (var c in s.Clients.Values) if ((c.Flags & ClientFlags.Replica) != 0) replicas++;
         long backlogSize = long.Parse(s.Config.Registry.Find("repl-backlog-size")!.Get(), CultureInfo.InvariantCulture);
         info.Section("Replication");
         info.Field("role", s.IsReplica ? "slave" : "master");
-        info.Field("connected_slaves", replicas);
+        if (s.IsReplica) s.ReplicaLink.WriteInfo(info);
+        s.Replication.WriteReplicaInfo(info);
         info.Field("master_failover_state", "no-failover");
         info.Field("master_replid", s.ReplId);
         info.Field("master_replid2", s.ReplId2);

@@ -10,6 +10,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 /// <summary>How a pop is answered: ZPOPMIN without count, with count, BZPOPMIN, ZMPOP/BZMPOP.</summary>
@@ -161,6 +163,48 @@ public static class SortedSetCommands
         first = zset.FirstReached(ref min);
         int end = first < zset.Count ? zset.FirstReached(ref max, first) : first;
         count = Math.Max(0, end - first);
+    }
+
+    /// <summary>A lex range's ranks as Redis finds them: empty when the range is empty by itself
+    /// (sdscmplex of min and max) or misses the set's ends (zslIsInLexRange), else the forward span.
+    /// From the tail (ZREVRANGEBYLEX) a listpack is walked backwards as zzlLastInLexRange does, which
+    /// picks other members than the forward walk when scores differ and the order is not lexical.</summary>
+    static void LexSpan(ZSetObject zset, ref LexAtLeast min, ref LexBeyond max, bool fromTail, out int first, out int count)
+    {
+        first = count = 0;
+        if (zset.Count == 0 || IsEmptyLexRange(min, max)) return;
+        if (!min.IsReached(0, zset.WalkFrom(zset.Count - 1).Member) || max.IsReached(0, zset.WalkFrom(0).Member)) return;
+        if (!fromTail || !zset.IsListpack)
+        {
+            RankSpan(zset, ref min, ref max, out first, out count);
+            return;
+        }
+        int rank = zset.Count - 1;
+        var walker = zset.WalkFrom(rank);
+        while (max.IsReached(0, walker.Member))
+        {
+            if (--rank < 0) return;
+            walker.MovePrev();
+        }
+        int last = rank;
+        while (min.IsReached(0, walker.Member))
+        {
+            if (--rank < 0) break;
+            walker.MovePrev();
+        }
+        first = rank + 1;
+        count = last - rank;
+    }
+
+    /// <summary>Redis's sdscmplex test: min above max, or equal with either end exclusive.</summary>
+    static bool IsEmptyLexRange(in LexAtLeast min, in LexBeyond max)
+    {
+        int cmp;
+        if (min.Kind == LexKind.MinusInfinity && max.Kind == LexKind.MinusInfinity || min.Kind == LexKind.PlusInfinity && max.Kind == LexKind.PlusInfinity) cmp = 0;
+        else if (min.Kind == LexKind.MinusInfinity || max.Kind == LexKind.PlusInfinity) cmp = -1;
+        else if (min.Kind == LexKind.PlusInfinity || max.Kind == LexKind.MinusInfinity) cmp = 1;
+        else cmp = min.Value.AsSpan().SequenceCompareTo(max.Value);
+        return cmp > 0 || (cmp == 0 && (min.Kind == LexKind.Exclusive || max.Kind == LexKind.Exclusive));
     }
 
     // ---- replies -----------------------------------------------------------------------------
@@ -348,7 +392,7 @@ public static class SortedSetCommands
         if (!TryParseLexRange(c, 2, 3, out var min, out var max)) return;
         if (!TryLookup(c, c.Arg(1), write: false, out var zset)) return;
         if (zset == null) { c.Reply.Integer(0); return; }
-        RankSpan(zset, ref min, ref max, out _, out int count);
+        LexSpan(zset, ref min, ref max, false, out _, out int count);
         c.Reply.Integer(count);
     }
 
@@ -426,7 +470,7 @@ public static class SortedSetCommands
             else
             {
                 if (type == RangeType.Score) RankSpan(zset, ref scoreMin, ref scoreMax, out first, out count);
-                else RankSpan(zset, ref lexMin, ref lexMax, out first, out count);
+                else LexSpan(zset, ref lexMin, ref lexMax, reverse, out first, out count);
                 ApplyLimit(ref first, ref count, offset, limit, reverse);
             }
         }
@@ -506,7 +550,7 @@ public static class SortedSetCommands
         int first, count;
         if (type == RangeType.Rank) RankWindow(zset.Count, start, end, false, out first, out count);
         else if (type == RangeType.Score) RankSpan(zset, ref scoreMin, ref scoreMax, out first, out count);
-        else RankSpan(zset, ref lexMin, ref lexMax, out first, out count);
+        else LexSpan(zset, ref lexMin, ref lexMax, false, out first, out count);
         zset.RemoveRankRange(first, count);
         if (count > 0)
         {
@@ -557,13 +601,15 @@ public static class SortedSetCommands
         var walker = zset.WalkFrom(max ? zset.Count - 1 : 0);
         for (int i = 0; i < popped; i++)
         {
+            // Redis raises the event with the first pop, between the reply's headers and its first
+            // element: a RESP3 client subscribed to its own keyspace sees the push there.
+            if (i == 0) c.Server.SignalKeyChange(c, c.Db, key, max ? "zpopmax" : "zpopmin");
             if (nested) c.Reply.ArrayHeader(2);
             c.Reply.Bulk(walker.Member);
             c.Reply.Double(walker.Score);
             if (max) walker.MovePrev(); else walker.MoveNext();
         }
         zset.RemoveRankRange(first, popped);
-        c.Server.SignalKeyChange(c, c.Db, key, max ? "zpopmax" : "zpopmin");
         if (zset.Count == 0)
         {
             c.Db.Delete(key);
@@ -626,7 +672,18 @@ public static class SortedSetCommands
         if (!TryParseMPop(c, 1, out int numKeys, out bool max, out long count)) return;
         if (!TryFindFirstNonEmpty(c, 2, numKeys, out int keyArg, out var zset)) return;
         if (zset == null) { c.Reply.NullArray(); return; }
+        long popped = Math.Min(count, zset.Count);
         PopAndReply(c, c.Arg(keyArg), zset, max, count, ZPopReply.KeyAndPairs);
+        PropagateAsPop(c, c.Arg(keyArg), max, popped);
+    }
+
+    /// <summary>ZMPOP and the blocking pops reach replicas as ZPOPMIN/ZPOPMAX key [popped count] (Redis 7.0).</summary>
+    public static void PropagateAsPop(Client c, ReadOnlySpan<byte> key, bool max, long popped)
+    {
+        if (!c.Propagating) return;
+        var word = max ? Propagation.ZPopMaxWord : Propagation.ZPopMinWord;
+        if (popped < 0) c.PropagateAs(word, key.ToArray());
+        else c.PropagateAs(word, key.ToArray(), Propagation.Number(popped));
     }
 
     // ---- random ------------------------------------------------------------------------------
@@ -640,14 +697,15 @@ public static class SortedSetCommands
             c.Reply.Bulk(one.WalkFrom(c.Server.Random.Next(one.Count)).Member);
             return;
         }
-        if (c.Argc > 4 || c.Argc == 4 && !c.ArgIs(3, "withscores"u8)) { c.Error(Errors.Syntax); return; }
-        bool withScores = c.Argc == 4;
+        // The count is checked before the options, as Redis does.
         if (!NumberParsing.TryParseInt64(c.Arg(2), out long count)) { c.Error(Errors.NotInteger); return; }
         if (count == long.MinValue)
         {
             c.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8);
             return;
         }
+        if (c.Argc > 4 || c.Argc == 4 && !c.ArgIs(3, "withscores"u8)) { c.Error(Errors.Syntax); return; }
+        bool withScores = c.Argc == 4;
         if (withScores && (count > long.MaxValue / 2 || count < -(long.MaxValue / 2))) { c.Error("ERR value is out of range"u8); return; }
         if (!TryLookup(c, c.Arg(1), write: false, out var zset)) return;
         if (zset == null || count == 0) { c.Reply.EmptyArray(); return; }

@@ -98,8 +98,6 @@ public sealed class AcceptedDirectives
         Text("masteruser", "");
         Int("maxmemory-eviction-tenacity", 10, 0, 100);
         Int("maxmemory-samples", 5, 1, int.MaxValue);
-        Int("min-replicas-max-lag", 10, 0, int.MaxValue, aliases: ["min-slaves-max-lag"]);
-        Int("min-replicas-to-write", 0, 0, int.MaxValue, aliases: ["min-slaves-to-write"]);
         Bool("no-appendfsync-on-rewrite", false);
         Enum("oom-score-adj", "no", ["no", "yes", "relative", "absolute"]);
         Special("proc-title-template", "{title} {listen-addr} {server-mode}", args =>
@@ -110,15 +108,8 @@ public sealed class AcceptedDirectives
         Enum("propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"]);
         Bool("rdb-del-sync-files", false);
         Bool("rdb-save-incremental-fsync", true);
-        Memory("repl-backlog-size", 1048576, 1, long.MaxValue);
-        Int("repl-backlog-ttl", 3600, 0, long.MaxValue);
         Bool("repl-disable-tcp-nodelay", false);
         Enum("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"]);
-        Bool("repl-diskless-sync", true);
-        Int("repl-diskless-sync-delay", 5, 0, int.MaxValue);
-        Int("repl-diskless-sync-max-replicas", 0, 0, int.MaxValue);
-        Int("repl-ping-replica-period", 10, 1, int.MaxValue, aliases: ["repl-ping-slave-period"]);
-        Int("repl-timeout", 60, 1, int.MaxValue);
         Text("replica-announce-ip", "", aliases: ["slave-announce-ip"]);
         Int("replica-announce-port", 0, 0, 65535, aliases: ["slave-announce-port"]);
         Bool("replica-announced", true);

@@ -8,6 +8,9 @@ namespace Csredis.Server.Config;
 
 public sealed class ServerConfig
 {
+    /// <summary>repl-backlog-*, repl-diskless-sync*, repl-ping-replica-period, repl-timeout, min-replicas-*.</summary>
+    public readonly Csredis.Server.Replication.MasterSettings Replication = new();
+
     public int Port = 6379;
     public string[] Bind = ["127.0.0.1", "-::1"];
     public int TcpBacklog = 511;
@@ -65,9 +68,13 @@ public sealed class ServerConfig
 
     public readonly ConfigRegistry Registry = new();
 
+    /// <summary>The replica side's directives (masterauth, replica-read-only, repl-timeout...).</summary>
+    public readonly Replication.ReplicaConfig Replica;
+
     public ServerConfig()
     {
         var r = Registry;
+        Replica = new Replication.ReplicaConfig(r);
         r.Integer("port", 0, 65535, () => Port, v => Port = (int)v);
         r.Add(new ConfigEntry
         {
@@ -222,6 +229,7 @@ public sealed class ServerConfig
             },
         });
         RegisterReplicaOf();
+        Replication.Register(r);
         AcceptedDirectives.Register(r);
         r.Find("ignore-warnings")!.EmptyIsAbsent = false;
     }
@@ -258,7 +266,7 @@ public sealed class ServerConfig
     {
         Registry.Add(new ConfigEntry
         {
-            Name = "replicaof", Aliases = ["slaveof"], MultiArg = true, Immutable = true, Accepted = true, Get = () => ReplicaOf,
+            Name = "replicaof", Aliases = ["slaveof"], MultiArg = true, Immutable = true, Get = () => ReplicaOf,
             Set = args =>
             {
                 if (args.Length != 2) return "wrong number of arguments";

@@ -67,17 +67,25 @@ public sealed class RdbPersistence
         server.BeforeShutdown = () => (previous == null || previous()) && PrepareShutdown();
     }
 
-    string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
+    public string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
 
     // ---- writing ----
 
-    void WritePreamble(RdbWriter w)
+    /// <summary>The preamble of a snapshot starting now: the replication fields are read here, on the loop thread, at its point in time.</summary>
+    Action<RdbWriter> PreambleForNow()
+    {
+        var repl = ReplicationAux?.Invoke();
+        return w => WritePreamble(w, repl);
+    }
+
+    void WritePreamble(RdbWriter w) => WritePreamble(w, ReplicationAux?.Invoke());
+
+    void WritePreamble(RdbWriter w, (int StreamDb, string ReplId, long Offset)? repl)
     {
         w.WriteAux("redis-ver", RedisServer.RedisVersion);
         w.WriteAux("redis-bits", 64);
         w.WriteAux("ctime", Clock.UnixMs() / 1000);
         w.WriteAux("used-mem", GC.GetTotalMemory(false));
-        var repl = ReplicationAux?.Invoke();
         if (repl is { } r)
         {
             w.WriteAux("repl-stream-db", r.StreamDb);
@@ -175,7 +183,7 @@ public sealed class RdbPersistence
             return null;
         }
         _dirtyBeforeBgsave = _server.Dirty;
-        var snapshot = new Snapshot(_server, sink, WritePreamble) { Completed = BackgroundSaveDone };
+        var snapshot = new Snapshot(_server, sink, PreambleForNow()) { Completed = BackgroundSaveDone };
         ActiveSnapshot = snapshot;
         // Redis names the child process here; the snapshot runs inside this process, on a thread.
         Log.Notice($"Background saving started by pid {Environment.ProcessId} (fork-free snapshot thread)");
@@ -186,14 +194,23 @@ public sealed class RdbPersistence
     /// <summary>Starts a snapshot into any sink (the replication full sync streams one to a replica).</summary>
     public Snapshot StartSnapshot(SnapshotSink sink, Action<Snapshot, string?> completed)
     {
-        var snapshot = new Snapshot(_server, sink, WritePreamble) { Completed = completed };
+        var snapshot = new Snapshot(_server, sink, PreambleForNow()) { Completed = completed };
         snapshot.Start();
         return snapshot;
     }
 
+    /// <summary>Raised when a BGSAVE to the RDB file ends: the snapshot and whether it succeeded (a disk full sync sends the file then).</summary>
+    public event Action<Snapshot, bool>? BackgroundSaveFinished;
+
     void BackgroundSaveDone(Snapshot snapshot, string? error)
     {
         if (ActiveSnapshot != snapshot) return;
+        BackgroundSaveDoneLog(snapshot, error);
+        BackgroundSaveFinished?.Invoke(snapshot, error == null);
+    }
+
+    void BackgroundSaveDoneLog(Snapshot snapshot, string? error)
+    {
         ActiveSnapshot = null;
         long now = Clock.UnixMs();
         LastBgsaveTimeSec = (now - snapshot.StartedUnixMs) / 1000;
@@ -359,7 +376,7 @@ public sealed class RdbPersistence
     }
 
     /// <summary>Swaps loaded tables into the databases and records what the file said (loop thread).</summary>
-    void Commit(RdbLoader loader)
+    public void Commit(RdbLoader loader)
     {
         loader.Commit(_server.Databases);
         LastLoadKeysLoaded = loader.KeysLoaded;

@@ -75,4 +75,34 @@ public static class ReplyComparison
         elements.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
         return elements;
     }
+
+    /// <summary>An unordered flat field/value array (HGETALL, HRANDFIELD WITHVALUES): the same type and
+    /// size, and the same (field, value) pairs as multisets.</summary>
+    public static bool SamePairsWhenSorted(RespFrame expected, RespFrame actual)
+    {
+        if (!expected.IsAggregate || expected.IsNull || expected.Children.Count % 2 != 0)
+            return expected.Raw.AsSpan().SequenceEqual(actual.Raw);
+        if (expected.Type != actual.Type || expected.HeaderLine != actual.HeaderLine)
+            return false;
+        static List<byte[]> Pairs(RespFrame frame)
+        {
+            var pairs = new List<byte[]>();
+            for (var i = 0; i + 1 < frame.Children.Count; i += 2)
+                pairs.Add([.. frame.Children[i].Raw, .. frame.Children[i + 1].Raw]);
+            pairs.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+            return pairs;
+        }
+        return Pairs(expected).Zip(Pairs(actual)).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second));
+    }
+
+    /// <summary>Time-dependent integers (TTL, PTTL, EXPIRETIME): negative codes exactly, others within
+    /// <paramref name="tolerance"/>.</summary>
+    public static bool SameWithinTolerance(RespFrame expected, RespFrame actual, long tolerance)
+    {
+        if (expected.Type != ':' || actual.Type != ':' || !long.TryParse(expected.HeaderLine, out var e) || !long.TryParse(actual.HeaderLine, out var a))
+            return expected.Raw.AsSpan().SequenceEqual(actual.Raw);
+        if (e < 0 || a < 0)
+            return e == a;
+        return Math.Abs(e - a) <= tolerance;
+    }
 }

@@ -98,9 +98,13 @@ public sealed class SeedSceneTests
 
         // The old master comes back as a master and is turned into a replica of the new one.
         string oldAsSlave = $"slave 127.0.0.1:{oldPort} 127.0.0.1 {oldPort} @ {MasterName} 127.0.0.1 {newPort}";
+        // Every sentinel first sees the old master down as a replica (a sentinel that learns the new
+        // configuration late would otherwise never log +sdown, hence no -sdown either).
+        scene.WaitFor(() => sentinels.All(s => s.LogText.Contains($"# +sdown {oldAsSlave}")), 15, "the old master seen down as a replica by every sentinel");
         var back = scene.Track(ServerProcess.StartOnPort(ServerProcess.RedisName, oldPort, null));
         scene.WaitFor(() => sentinels.Any(s => s.LogText.Contains($"* +convert-to-slave {oldAsSlave}")), 30, "+convert-to-slave of the old master");
-        Assert.All(sentinels, s => Assert.Contains($"# -sdown {oldAsSlave}", s.LogText));
+        // Each sentinel pings its replicas once a second, so -sdown shows up on each within about a second of the others.
+        scene.WaitFor(() => sentinels.All(s => s.LogText.Contains($"# -sdown {oldAsSlave}")), 10, "-sdown of the old master on every sentinel");
         scene.WaitFor(() => Text(back, "INFO", "replication") is var info && info.Contains("role:slave") && info.Contains($"master_port:{newPort}") &&
             info.Contains("master_link_status:up"), 20, "the old master replicating the new one");
         Assert.Equal("failover", Text(back, "GET", "before"));
