@@ -139,21 +139,60 @@ public sealed class ListpackBuilder
     }
 }
 
+/// <summary>
+/// The elements of one packed blob (listpack, ziplist, zipmap) copied into one buffer that is
+/// reused from blob to blob, integers formatted as decimal strings: a load builds its values from
+/// these spans without an array per element.
+/// </summary>
+public sealed class PackedElements
+{
+    byte[] _bytes = new byte[1024];
+    int _used;
+    readonly List<(int Start, int Length)> _ranges = new();
+
+    public int Count => _ranges.Count;
+    public ReadOnlySpan<byte> this[int index]
+    {
+        get
+        {
+            var (start, length) = _ranges[index];
+            return _bytes.AsSpan(start, length);
+        }
+    }
+
+    public void Clear()
+    {
+        _ranges.Clear();
+        _used = 0;
+    }
+
+    public void Add(ReadOnlySpan<byte> element) => element.CopyTo(Reserve(element.Length));
+
+    public void AddInteger(long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        Add(digits[..NumberParsing.FormatInt64(value, digits)]);
+    }
+
+    Span<byte> Reserve(int n)
+    {
+        if (_used + n > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + n));
+        _ranges.Add((_used, n));
+        var span = _bytes.AsSpan(_used, n);
+        _used += n;
+        return span;
+    }
+}
+
 public static class PackedFormats
 {
     static RdbFormatException Corrupt(string what) => new($"Corrupt {what} blob", -1);
 
-    static byte[] FormatInteger(long v)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        return digits[..NumberParsing.FormatInt64(v, digits)].ToArray();
-    }
-
-    /// <summary>Every element of a listpack, integers formatted as decimal strings.</summary>
-    public static List<byte[]> ReadListpack(ReadOnlySpan<byte> lp)
+    /// <summary>Every element of a listpack into <paramref name="items"/> (cleared first), integers formatted as decimal strings.</summary>
+    public static PackedElements ReadListpack(ReadOnlySpan<byte> lp, PackedElements items)
     {
         if (lp.Length < 7 || BinaryPrimitives.ReadUInt32LittleEndian(lp) != lp.Length || lp[^1] != 0xFF) throw Corrupt("listpack");
-        var items = new List<byte[]>();
+        items.Clear();
         int p = 6;
         while (true)
         {
@@ -161,20 +200,19 @@ public static class PackedFormats
             byte b = lp[p];
             if (b == 0xFF) break;
             int start = p;
-            byte[] item;
-            if ((b & 0x80) == 0) { item = FormatInteger(b & 0x7F); p += 1; }
+            if ((b & 0x80) == 0) { items.AddInteger(b & 0x7F); p += 1; }
             else if ((b & 0xC0) == 0x80)
             {
                 int len = b & 0x3F;
                 Need(lp, p + 1 + len, "listpack");
-                item = lp.Slice(p + 1, len).ToArray();
+                items.Add(lp.Slice(p + 1, len));
                 p += 1 + len;
             }
             else if ((b & 0xE0) == 0xC0)
             {
                 Need(lp, p + 2, "listpack");
                 int u = ((b & 0x1F) << 8) | lp[p + 1];
-                item = FormatInteger(u >= 1 << 12 ? u - (1 << 13) : u);
+                items.AddInteger(u >= 1 << 12 ? u - (1 << 13) : u);
                 p += 2;
             }
             else if ((b & 0xF0) == 0xE0)
@@ -182,7 +220,7 @@ public static class PackedFormats
                 Need(lp, p + 2, "listpack");
                 int len = ((b & 0x0F) << 8) | lp[p + 1];
                 Need(lp, p + 2 + len, "listpack");
-                item = lp.Slice(p + 2, len).ToArray();
+                items.Add(lp.Slice(p + 2, len));
                 p += 2 + len;
             }
             else
@@ -195,24 +233,23 @@ public static class PackedFormats
                         int len = BinaryPrimitives.ReadInt32LittleEndian(lp[(p + 1)..]);
                         if (len < 0) throw Corrupt("listpack");
                         Need(lp, p + 5 + len, "listpack");
-                        item = lp.Slice(p + 5, len).ToArray();
+                        items.Add(lp.Slice(p + 5, len));
                         p += 5 + len;
                         break;
                     }
-                    case 0xF1: Need(lp, p + 3, "listpack"); item = FormatInteger(BinaryPrimitives.ReadInt16LittleEndian(lp[(p + 1)..])); p += 3; break;
+                    case 0xF1: Need(lp, p + 3, "listpack"); items.AddInteger(BinaryPrimitives.ReadInt16LittleEndian(lp[(p + 1)..])); p += 3; break;
                     case 0xF2:
                         Need(lp, p + 4, "listpack");
-                        item = FormatInteger((lp[p + 1] | lp[p + 2] << 8 | lp[p + 3] << 16) << 8 >> 8);
+                        items.AddInteger((lp[p + 1] | lp[p + 2] << 8 | lp[p + 3] << 16) << 8 >> 8);
                         p += 4;
                         break;
-                    case 0xF3: Need(lp, p + 5, "listpack"); item = FormatInteger(BinaryPrimitives.ReadInt32LittleEndian(lp[(p + 1)..])); p += 5; break;
-                    case 0xF4: Need(lp, p + 9, "listpack"); item = FormatInteger(BinaryPrimitives.ReadInt64LittleEndian(lp[(p + 1)..])); p += 9; break;
+                    case 0xF3: Need(lp, p + 5, "listpack"); items.AddInteger(BinaryPrimitives.ReadInt32LittleEndian(lp[(p + 1)..])); p += 5; break;
+                    case 0xF4: Need(lp, p + 9, "listpack"); items.AddInteger(BinaryPrimitives.ReadInt64LittleEndian(lp[(p + 1)..])); p += 9; break;
                     default: throw Corrupt("listpack");
                 }
             }
             int size = p - start;
             p += size <= 127 ? 1 : size < 16383 ? 2 : size < 2097151 ? 3 : size < 268435455 ? 4 : 5;
-            items.Add(item);
         }
         return items;
     }
@@ -222,10 +259,11 @@ public static class PackedFormats
         if (end > blob.Length) throw Corrupt(what);
     }
 
-    public static List<byte[]> ReadZiplist(ReadOnlySpan<byte> zl)
+    /// <summary>Every element of a ziplist into <paramref name="items"/> (cleared first), integers formatted as decimal strings.</summary>
+    public static PackedElements ReadZiplist(ReadOnlySpan<byte> zl, PackedElements items)
     {
         if (zl.Length < 11 || BinaryPrimitives.ReadUInt32LittleEndian(zl) != zl.Length || zl[^1] != 0xFF) throw Corrupt("ziplist");
-        var items = new List<byte[]>();
+        items.Clear();
         int p = 10;
         while (true)
         {
@@ -240,7 +278,7 @@ public static class PackedFormats
                 {
                     int len = b & 0x3F;
                     Need(zl, p + 1 + len, "ziplist");
-                    items.Add(zl.Slice(p + 1, len).ToArray());
+                    items.Add(zl.Slice(p + 1, len));
                     p += 1 + len;
                     continue;
                 }
@@ -249,7 +287,7 @@ public static class PackedFormats
                     Need(zl, p + 2, "ziplist");
                     int len = ((b & 0x3F) << 8) | zl[p + 1];
                     Need(zl, p + 2 + len, "ziplist");
-                    items.Add(zl.Slice(p + 2, len).ToArray());
+                    items.Add(zl.Slice(p + 2, len));
                     p += 2 + len;
                     continue;
                 }
@@ -259,7 +297,7 @@ public static class PackedFormats
                     long len = BinaryPrimitives.ReadUInt32BigEndian(zl[(p + 1)..]);
                     if (len > zl.Length) throw Corrupt("ziplist");
                     Need(zl, p + 5 + (int)len, "ziplist");
-                    items.Add(zl.Slice(p + 5, (int)len).ToArray());
+                    items.Add(zl.Slice(p + 5, (int)len));
                     p += 5 + (int)len;
                     continue;
                 }
@@ -277,15 +315,15 @@ public static class PackedFormats
                     if (b >= 0xF1 && b <= 0xFD) { value = (b & 0x0F) - 1; break; }
                     throw Corrupt("ziplist");
             }
-            items.Add(FormatInteger(value));
+            items.AddInteger(value);
         }
         return items;
     }
 
     /// <summary>The key/value pairs of a zipmap (pre-2.6 small hashes), flattened.</summary>
-    public static List<byte[]> ReadZipmap(ReadOnlySpan<byte> zm)
+    public static PackedElements ReadZipmap(ReadOnlySpan<byte> zm, PackedElements items)
     {
-        var items = new List<byte[]>();
+        items.Clear();
         if (zm.Length < 2) throw Corrupt("zipmap");
         int p = 1;
         while (true)
@@ -294,13 +332,13 @@ public static class PackedFormats
             if (zm[p] == 0xFF) break;
             int keyLength = ReadZipmapLength(zm, ref p);
             Need(zm, p + keyLength, "zipmap");
-            items.Add(zm.Slice(p, keyLength).ToArray());
+            items.Add(zm.Slice(p, keyLength));
             p += keyLength;
             int valueLength = ReadZipmapLength(zm, ref p);
             Need(zm, p + 1, "zipmap");
             int free = zm[p++];
             Need(zm, p + valueLength + free, "zipmap");
-            items.Add(zm.Slice(p, valueLength).ToArray());
+            items.Add(zm.Slice(p, valueLength));
             p += valueLength + free;
         }
         return items;

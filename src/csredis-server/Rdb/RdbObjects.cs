@@ -144,7 +144,7 @@ public static partial class RdbValues
 
     static RdbFormatException BadValue(RdbReader r, string what) => new(what, r.Offset);
 
-    static double ParseScore(RdbReader r, byte[] text)
+    static double ParseScore(RdbReader r, ReadOnlySpan<byte> text)
     {
         if (!NumberParsing.TryParseDoubleLenient(text, out double score)) throw BadValue(r, "Bad score in sorted set");
         return score;
@@ -163,7 +163,7 @@ public static partial class RdbValues
                 return list.Count == 0 ? null : list;
             }
             case RdbFormat.TypeListZiplist:
-                return BuildList(key, PackedFormats.ReadZiplist(ReadBlob(r)));
+                return BuildList(key, PackedFormats.ReadZiplist(ReadBlob(r), Scratch.Elements));
             case RdbFormat.TypeListQuicklist:
             case RdbFormat.TypeListQuicklist2:
             {
@@ -172,11 +172,11 @@ public static partial class RdbValues
                 for (int i = 0; i < nodes; i++)
                 {
                     ulong container = type == RdbFormat.TypeListQuicklist2 ? r.ReadLength() : RdbFormat.QuicklistNodePacked;
-                    var blob = r.ReadString();
+                    var blob = r.ReadStringInto(ref Scratch.Blob);
                     if (container == RdbFormat.QuicklistNodePlain) { list.PushRight(blob); continue; }
                     if (container != RdbFormat.QuicklistNodePacked) throw BadValue(r, $"Quicklist integrity check failed: unknown container {container}");
-                    var items = type == RdbFormat.TypeListQuicklist ? PackedFormats.ReadZiplist(blob) : PackedFormats.ReadListpack(blob);
-                    foreach (var item in items) list.PushRight(item);
+                    var items = type == RdbFormat.TypeListQuicklist ? PackedFormats.ReadZiplist(blob, Scratch.Elements) : PackedFormats.ReadListpack(blob, Scratch.Elements);
+                    for (int j = 0; j < items.Count; j++) list.PushRight(items[j]);
                 }
                 return list.Count == 0 ? null : list;
             }
@@ -207,24 +207,28 @@ public static partial class RdbValues
             case RdbFormat.TypeZSet2:
             {
                 int n = r.ReadCount();
-                var pairs = new List<(byte[], double)>(Math.Min(n, 1 << 16));
+                var scratch = Scratch;
+                var members = scratch.Elements;
+                members.Clear();
+                scratch.Scores.Clear();
                 for (int i = 0; i < n; i++)
                 {
-                    var member = r.ReadString();
+                    members.Add(r.ReadStringInto(ref scratch.Value));
                     double score = type == RdbFormat.TypeZSet2 ? r.ReadBinaryDouble() : r.ReadTextDouble();
                     if (double.IsNaN(score)) throw BadValue(r, "Zset with NAN score detected");
-                    pairs.Add((member, score));
+                    scratch.Scores.Add(score);
                 }
-                return BuildZSet(r, key, pairs);
+                return BuildZSet(r, key, members, 1, scratch.Scores);
             }
             case RdbFormat.TypeZSetZiplist:
             case RdbFormat.TypeZSetListpack:
             {
-                var items = type == RdbFormat.TypeZSetZiplist ? PackedFormats.ReadZiplist(ReadBlob(r)) : PackedFormats.ReadListpack(ReadBlob(r));
+                var scratch = Scratch;
+                var items = type == RdbFormat.TypeZSetZiplist ? PackedFormats.ReadZiplist(ReadBlob(r), scratch.Elements) : PackedFormats.ReadListpack(ReadBlob(r), scratch.Elements);
                 if (items.Count % 2 != 0) throw BadValue(r, "Zset listpack integrity check failed.");
-                var pairs = new List<(byte[], double)>(items.Count / 2);
-                for (int i = 0; i < items.Count; i += 2) pairs.Add((items[i], ParseScore(r, items[i + 1])));
-                return BuildZSet(r, key, pairs);
+                scratch.Scores.Clear();
+                for (int i = 0; i < items.Count; i += 2) scratch.Scores.Add(ParseScore(r, items[i + 1]));
+                return BuildZSet(r, key, items, 2, scratch.Scores);
             }
             case RdbFormat.TypeHash:
             {
@@ -240,11 +244,11 @@ public static partial class RdbValues
                 return n == 0 ? null : hash;
             }
             case RdbFormat.TypeHashZipmap:
-                return BuildHash(r, key, PackedFormats.ReadZipmap(ReadBlob(r)));
+                return BuildHash(r, key, PackedFormats.ReadZipmap(ReadBlob(r), Scratch.Elements));
             case RdbFormat.TypeHashZiplist:
-                return BuildHash(r, key, PackedFormats.ReadZiplist(ReadBlob(r)));
+                return BuildHash(r, key, PackedFormats.ReadZiplist(ReadBlob(r), Scratch.Elements));
             case RdbFormat.TypeHashListpack:
-                return BuildHash(r, key, PackedFormats.ReadListpack(ReadBlob(r)));
+                return BuildHash(r, key, PackedFormats.ReadListpack(ReadBlob(r), Scratch.Elements));
             case RdbFormat.TypeStreamListpacks:
             case RdbFormat.TypeStreamListpacks2:
                 throw BadValue(r, $"Unsupported RDB object type {type} ({RdbFormat.TypeName(type)}): streams are not implemented");
@@ -252,43 +256,46 @@ public static partial class RdbValues
         throw new RdbFormatException($"Unknown RDB encoding type {type}", r.Offset);
     }
 
-    static byte[] ReadBlob(RdbReader r)
+    /// <summary>A packed blob read into the reused scratch: valid until the next blob.</summary>
+    static ReadOnlySpan<byte> ReadBlob(RdbReader r)
     {
         long at = r.Offset;
-        try { return r.ReadString(); }
+        try { return r.ReadStringInto(ref Scratch.Blob); }
         catch (RdbFormatException e) when (e.Offset < 0) { throw new RdbFormatException(e.Message, at); }
     }
 
-    static ListObject? BuildList(byte[] key, List<byte[]> items)
+    static ListObject? BuildList(byte[] key, PackedElements items)
     {
         if (items.Count == 0) return null;
         var list = new ListObject(key);
-        foreach (var item in items) list.PushRight(item);
+        for (int i = 0; i < items.Count; i++) list.PushRight(items[i]);
         return list;
     }
 
-    static HashObject? BuildHash(RdbReader r, byte[] key, List<byte[]> items)
+    static HashObject? BuildHash(RdbReader r, byte[] key, PackedElements items)
     {
         if (items.Count % 2 != 0) throw BadValue(r, "Hash listpack integrity check failed.");
         if (items.Count == 0) return null;
         var hash = new HashObject(key);
         // All pairs in one step: a listpack is built once instead of growing pair by pair.
-        if (hash.SetPairs(items, 0, items.Count / 2, static (list, i) => list[i]) != items.Count / 2)
+        if (hash.SetPairs(items, 0, items.Count / 2, static (elements, i) => elements[i]) != items.Count / 2)
             throw BadValue(r, "Duplicate hash fields detected");
         return hash;
     }
 
-    static ZSetObject? BuildZSet(RdbReader r, byte[] key, List<(byte[] Member, double Score)> pairs)
+    /// <summary>Member i is <paramref name="members"/>[i * <paramref name="stride"/>], its score <paramref name="scores"/>[i].</summary>
+    static ZSetObject? BuildZSet(RdbReader r, byte[] key, PackedElements members, int stride, List<double> scores)
     {
-        if (pairs.Count == 0) return null;
+        if (scores.Count == 0) return null;
         var (_, maxEntries, maxValue) = Limits();
         long longest = 0;
-        foreach (var (m, _) in pairs) longest = Math.Max(longest, m.Length);
-        var zset = ZSetObject.CreateForResult(key, pairs.Count, longest, maxEntries, maxValue);
-        foreach (var (member, score) in pairs)
+        for (int i = 0; i < scores.Count; i++) longest = Math.Max(longest, members[i * stride].Length);
+        var zset = ZSetObject.CreateForResult(key, scores.Count, longest, maxEntries, maxValue);
+        for (int i = 0; i < scores.Count; i++)
         {
+            var member = members[i * stride];
             if (zset.TryGetScore(member, out _)) throw BadValue(r, "Duplicate zset fields detected");
-            zset.Insert(member, score, maxEntries, maxValue);
+            zset.Insert(member, scores[i], maxEntries, maxValue);
         }
         return zset;
     }

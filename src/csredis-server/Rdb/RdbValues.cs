@@ -77,7 +77,12 @@ public static partial class RdbValues
     }
 
     /// <summary>Buffers for elements the reader copies straight into a value's own storage (no array per element).</summary>
-    sealed class ElementScratch { public byte[] Field = new byte[256], Value = new byte[256]; }
+    sealed class ElementScratch
+    {
+        public byte[] Field = new byte[256], Value = new byte[256], Blob = new byte[1024];
+        public readonly PackedElements Elements = new();
+        public readonly List<double> Scores = new();
+    }
     [ThreadStatic] static ElementScratch? _scratch;
     static ElementScratch Scratch => _scratch ??= new ElementScratch();
 
