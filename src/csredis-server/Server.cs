@@ -163,6 +163,8 @@ public sealed partial class RedisServer
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
         Replication = new Csredis.Server.Replication.ReplicationStream(this);
+        // After the stream: the link relays into it and adds the replica's save info to the master's.
+        ReplicaLink = new Replication.ReplicaLink(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
 
@@ -435,10 +437,12 @@ public sealed partial class RedisServer
         if (CommandTimeFrozen == 0) CachedUnixMs = _wallClock.UnixMsAt(start);
         var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
+        if (outer == null) c.TopLevelCommand = cmd;
         var propagation = Replication.Propagation.Enter();
         cmd.Handler(c);
         Replication.Propagation.Exit(c, cmd, propagation);
         c.CurrentCommand = outer;
+        if (outer == null) c.TopLevelCommand = null;
         c.LastCommand = cmd;
         // A command that blocked is accounted for when it is served or times out.
         if ((c.Flags & ClientFlags.Blocked) != 0) return;

@@ -38,6 +38,7 @@ public sealed class CommandTable
         PubSubCommands.Register(table);
         BlockingCommands.Register(table);
         SyncCommands.Register(table);
+        Replication.ReplicaCommands.Register(table);
         return table;
     }
 

@@ -10,6 +10,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 /// <summary>How a pop is answered: ZPOPMIN without count, with count, BZPOPMIN, ZMPOP/BZMPOP.</summary>
@@ -670,7 +672,18 @@ public static class SortedSetCommands
         if (!TryParseMPop(c, 1, out int numKeys, out bool max, out long count)) return;
         if (!TryFindFirstNonEmpty(c, 2, numKeys, out int keyArg, out var zset)) return;
         if (zset == null) { c.Reply.NullArray(); return; }
+        long popped = Math.Min(count, zset.Count);
         PopAndReply(c, c.Arg(keyArg), zset, max, count, ZPopReply.KeyAndPairs);
+        PropagateAsPop(c, c.Arg(keyArg), max, popped);
+    }
+
+    /// <summary>ZMPOP and the blocking pops reach replicas as ZPOPMIN/ZPOPMAX key [popped count] (Redis 7.0).</summary>
+    public static void PropagateAsPop(Client c, ReadOnlySpan<byte> key, bool max, long popped)
+    {
+        if (!c.Propagating) return;
+        var word = max ? Propagation.ZPopMaxWord : Propagation.ZPopMinWord;
+        if (popped < 0) c.PropagateAs(word, key.ToArray());
+        else c.PropagateAs(word, key.ToArray(), Propagation.Number(popped));
     }
 
     // ---- random ------------------------------------------------------------------------------
@@ -684,14 +697,15 @@ public static class SortedSetCommands
             c.Reply.Bulk(one.WalkFrom(c.Server.Random.Next(one.Count)).Member);
             return;
         }
-        if (c.Argc > 4 || c.Argc == 4 && !c.ArgIs(3, "withscores"u8)) { c.Error(Errors.Syntax); return; }
-        bool withScores = c.Argc == 4;
+        // The count is checked before the options, as Redis does.
         if (!NumberParsing.TryParseInt64(c.Arg(2), out long count)) { c.Error(Errors.NotInteger); return; }
         if (count == long.MinValue)
         {
             c.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8);
             return;
         }
+        if (c.Argc > 4 || c.Argc == 4 && !c.ArgIs(3, "withscores"u8)) { c.Error(Errors.Syntax); return; }
+        bool withScores = c.Argc == 4;
         if (withScores && (count > long.MaxValue / 2 || count < -(long.MaxValue / 2))) { c.Error("ERR value is out of range"u8); return; }
         if (!TryLookup(c, c.Arg(1), write: false, out var zset)) return;
         if (zset == null || count == 0) { c.Reply.EmptyArray(); return; }

@@ -163,6 +163,9 @@ public sealed class FuzzRunner : IDisposable
             }
             if (!agree)
                 return $"\n    {runner._reference.Name,-8} {Shorten(expected)}\n    {runner._candidate.Name,-8} {Shorten(actual)}";
+            if (check == FuzzCheck.RandomMembers && !_inMulti && step.Arguments.Length > 1 && ForeignMember(step, actual) is { } foreign)
+                return $"\n    {runner._candidate.Name} picked {foreign}, which {RespFrame.Escape(step.Arguments[1])} does not hold in {runner._reference.Name}" +
+                       $"\n    {runner._reference.Name,-8} {Shorten(expected)}\n    {runner._candidate.Name,-8} {Shorten(actual)}";
             if (check == FuzzCheck.PopSync && !_inMulti && step.Arguments.Length > 1)
                 SyncPopped(step.Arguments[1], expected, actual);
             return null;
@@ -172,7 +175,7 @@ public sealed class FuzzRunner : IDisposable
         {
             FuzzCheck.OrderedIfCompact => FuzzCheck.Sorted,
             FuzzCheck.OrderedPairsIfCompact => FuzzCheck.SortedPairs,
-            FuzzCheck.PopSync or FuzzCheck.ScanAll => FuzzCheck.Shape,
+            FuzzCheck.PopSync or FuzzCheck.ScanAll or FuzzCheck.RandomMembers => FuzzCheck.Shape,
             _ => check,
         };
 
@@ -188,6 +191,50 @@ public sealed class FuzzRunner : IDisposable
                     return false;
             }
             return true;
+        }
+
+        /// <summary>The first member (or member and value/score) of the candidate's random pick that the
+        /// reference's key does not hold, escaped; null when all are there.</summary>
+        private string? ForeignMember(FuzzStep step, byte[] actual)
+        {
+            var reply = RespFrame.Parse(actual);
+            if (reply.IsError || reply.IsNull)
+                return null;
+            var key = step.Arguments[1];
+            var withValues = step.Arguments.Length > 3;
+            byte[][] universeCommand = step.Name switch
+            {
+                "SRANDMEMBER" => [Encoding.ASCII.GetBytes("SMEMBERS"), key],
+                "HRANDFIELD" => withValues ? [Encoding.ASCII.GetBytes("HGETALL"), key] : [Encoding.ASCII.GetBytes("HKEYS"), key],
+                _ => withValues ? [Encoding.ASCII.GetBytes("ZRANGE"), key, "0"u8.ToArray(), "-1"u8.ToArray(), "WITHSCORES"u8.ToArray()] : [Encoding.ASCII.GetBytes("ZRANGE"), key, "0"u8.ToArray(), "-1"u8.ToArray()],
+            };
+            var universe = new HashSet<byte[]>(Elements(RespFrame.Parse(Execute(r, universeCommand, runner._reference.Name)), withValues), ByteEquality);
+            foreach (var element in Elements(reply, withValues))
+            {
+                if (!universe.Contains(element))
+                    return RespFrame.Escape(element);
+            }
+            return null;
+        }
+
+        /// <summary>Members as raw frames, or member+value pairs (flat RESP2 arrays and maps, or RESP3 nested pairs).</summary>
+        private static IEnumerable<byte[]> Elements(RespFrame frame, bool pairs)
+        {
+            if (!frame.IsAggregate)
+            {
+                yield return frame.Raw;
+                yield break;
+            }
+            var children = frame.Children;
+            for (var i = 0; i < children.Count; i++)
+            {
+                if (children[i].Type == '*' && children[i].Children.Count == 2)
+                    yield return [.. children[i].Children[0].Raw, .. children[i].Children[1].Raw];
+                else if (pairs && i + 1 < children.Count)
+                    yield return [.. children[i].Raw, .. children[++i].Raw];
+                else
+                    yield return children[i].Raw;
+            }
         }
 
         /// <summary>Makes the candidate's set hold what the reference's holds after both popped at random.</summary>
@@ -274,6 +321,7 @@ public sealed class FuzzRunner : IDisposable
             case FuzzCheck.SortedPairs:
                 return ReplyComparison.SamePairsWhenSorted(e, a);
             case FuzzCheck.Shape:
+            case FuzzCheck.RandomMembers:
             case FuzzCheck.PopSync:
                 return ReplyComparison.SameShape(e, a);
             case FuzzCheck.Seconds:
