@@ -177,6 +177,8 @@ startup_ms() {
   local name=$1 port dir log
   port=$(free_port); dir="$WORK/$name-startup"; log="$WORK/$name-startup.log"
   rm -rf "$dir"; mkdir -p "$dir"
+  # The previous run's log and stamp must be gone before the poll below starts: it could read them.
+  rm -f "$log" "$WORK/$name-exec-ms"
   bash -c 'date +%s%3N >"$1"; shift; exec "$@"' _ "$WORK/$name-exec-ms" "$(binary_of "$name")" \
     --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" >"$log" 2>&1 &
   PID[$name]=$!
@@ -193,6 +195,7 @@ startup_ms() {
   stamp=$(awk '{ print $2, $3, $4, $5 }' <<<"$line")
   ready=$(date -d "$stamp" +%s%3N 2>/dev/null || echo "")
   [ -n "$ready" ] || { echo "n/a"; return; }
+  [ -s "$WORK/$name-exec-ms" ] || { echo "n/a"; return; }
   echo $(( ready - $(cat "$WORK/$name-exec-ms") ))
 }
 
