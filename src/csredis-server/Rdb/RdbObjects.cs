@@ -17,7 +17,6 @@ public static partial class RdbValues
     /// <summary>Size thresholds of the encodings (set-max-intset-entries, zset-max-listpack-*), from the server configuration.</summary>
     public static Func<(long SetMaxIntset, long ZsetMaxEntries, long ZsetMaxValue)> Limits = () => (512, 128, 64);
 
-    const int ListNodeBytes = 8 * 1024;
 
     static byte TypeByteOfObject(RedisObject o) => o switch
     {
@@ -42,18 +41,24 @@ public static partial class RdbValues
 
     static void WriteList(RdbWriter w, ListObject list)
     {
-        // Nodes are cut at about 8 KB (list-max-listpack-size -2); count them first for the header.
+        // One listpack per quicklist node, as Redis writes them: the nodes follow list-max-listpack-size
+        // as Redis's do, so DUMP payloads and RDB files carry Redis's bytes. Counted first for the header.
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
         var nodes = new List<byte[]>();
         var builder = new ListpackBuilder();
         if (list.Count > 0)
         {
             var p = list.First;
+            int node = p.Node;
             do
             {
-                var value = list.ValueAt(p, scratch);
-                if (builder.Count > 0 && builder.Bytes + value.Length + 10 > ListNodeBytes) nodes.Add(builder.Finish().ToArray());
-                builder.Add(value);
+                if (p.Node != node && builder.Count > 0)
+                {
+                    nodes.Add(builder.Finish().ToArray());
+                    builder = new ListpackBuilder();
+                }
+                node = p.Node;
+                builder.Add(list.ValueAt(p, scratch));
             } while (list.Next(ref p));
         }
         if (builder.Count > 0) nodes.Add(builder.Finish().ToArray());
