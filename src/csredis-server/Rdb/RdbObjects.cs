@@ -126,21 +126,26 @@ public static partial class RdbValues
             w.WriteString(builder.Finish());
             return;
         }
+        // Redis writes a skiplist from the greatest element down (its loader then inserts at the head).
         w.WriteLength((ulong)count);
-        for (int i = 0; i < count; i++, walker.MoveNext())
+        if (count == 0) return;
+        walker = zset.WalkFrom(count - 1);
+        for (int i = 0; i < count; i++, walker.MovePrev())
         {
             w.WriteString(walker.Member);
             w.WriteBinaryDouble(walker.Score);
         }
     }
 
-    /// <summary>A score as Redis stores it in a listpack (d2string): integral values without a fraction, others %.17g.</summary>
+    /// <summary>A score as Redis 7.0's zzlInsertAt stores it in a listpack: an integer when double2ll
+    /// allows (integral, within ±LLONG_MAX/2 as a double, -0 included), else d2string's %.17g.</summary>
     static int ScoreText(double score, Span<byte> text)
     {
         if (double.IsNaN(score)) { "nan"u8.CopyTo(text); return 3; }
         if (double.IsPositiveInfinity(score)) { "inf"u8.CopyTo(text); return 3; }
         if (double.IsNegativeInfinity(score)) { "-inf"u8.CopyTo(text); return 4; }
-        if (score == Math.Floor(score) && Math.Abs(score) < 1e17 && !(score == 0 && double.IsNegative(score)))
+        const double LongHalf = long.MaxValue / 2; // 2^62 once a double, as in Redis's comparison
+        if (score >= -LongHalf && score <= LongHalf && score == Math.Floor(score))
             return NumberParsing.FormatInt64((long)score, text);
         return DoubleFormat.Format17g(score, text);
     }
