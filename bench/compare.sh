@@ -2,9 +2,11 @@
 # Benchmarks ./csredis-server against real redis-server under identical settings (loopback, free
 # ports, save "", appendonly no) with the same redis-benchmark arguments, alternating the two servers
 # round by round so drift on a shared machine hits both alike. Prints one table per configuration
-# (rps, p50, p99 and csredis/Redis ratios, averaged over the rounds), a memory comparison (VmRSS and
-# INFO used_memory after a large SET load) and startup times (exec to "Ready to accept connections").
-# Results also go to bench/results/<timestamp>.md.
+# (rps, p50, p99 and csredis/Redis ratios, averaged over the rounds) for the string tests (issue 2's
+# targets) and for the list/set/hash/zset tests (issue 3's), a memory comparison (VmRSS and INFO
+# used_memory after a large SET load), the data-type memory table of bench/memory-lists-hashes.py
+# (1M-field hash, 1M-member zset, 1M-element list, 100k small hashes...) and startup times (exec to
+# "Ready to accept connections"). Results also go to bench/results/<timestamp>.md.
 #
 # Usage: bench/compare.sh [rounds]
 # Environment (all optional):
@@ -12,8 +14,13 @@
 #   REQUESTS=200000              -n for the throughput configurations
 #   TESTS=ping,set,get,incr,mset -t for the throughput configurations
 #   CONFIGS='-c 50;-c 50 -P 16;-c 1'  configurations, ';'-separated extra redis-benchmark arguments
+#   TYPE_TESTS=lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_600
+#                                -t for the data-type configurations ('' skips them)
+#   TYPE_CONFIGS='-c 50;-c 50 -P 16'  their configurations
+#   TYPE_REQUESTS=$REQUESTS      their -n
 #   MEMORY=1                     0 skips the memory mode
 #   MEMORY_ARGS='-t set -r 1000000 -n 2000000'
+#   TYPE_MEMORY='bighash bigzset biglist smallhashes'  bench/memory-lists-hashes.py data sets ('' skips)
 #   STARTUP_RUNS=5               0 skips the startup-time measure
 #   CSREDIS=./csredis-server REDIS=redis-server BENCHMARK=redis-benchmark CLI=redis-cli
 set -euo pipefail
@@ -23,8 +30,12 @@ ROUNDS=${1:-${ROUNDS:-2}}
 REQUESTS=${REQUESTS:-200000}
 TESTS=${TESTS:-ping,set,get,incr,mset}
 CONFIGS=${CONFIGS:-'-c 50;-c 50 -P 16;-c 1'}
+TYPE_TESTS=${TYPE_TESTS-lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_600}
+TYPE_CONFIGS=${TYPE_CONFIGS:-'-c 50;-c 50 -P 16'}
+TYPE_REQUESTS=${TYPE_REQUESTS:-$REQUESTS}
 MEMORY=${MEMORY:-1}
 MEMORY_ARGS=${MEMORY_ARGS:-'-t set -r 1000000 -n 2000000'}
+TYPE_MEMORY=${TYPE_MEMORY-bighash bigzset biglist smallhashes}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
 CSREDIS=${CSREDIS:-./csredis-server}
 REDIS=${REDIS:-$(command -v redis-server || true)}
@@ -118,15 +129,16 @@ summarize() {
     }' "$@"
 }
 
+# run_configuration INDEX ARGS TESTS REQUESTS
 run_configuration() {
-  local index=$1 args=$2 round name
+  local index=$1 args=$2 tests=$3 requests=$4 round name
   emit ""
-  emit "## redis-benchmark -q -n $REQUESTS -t $TESTS $args ($ROUNDS rounds, alternating)"
+  emit "## redis-benchmark -q -n $requests -t $tests $args ($ROUNDS rounds, alternating)"
   emit ""
   for round in $(seq 1 "$ROUNDS"); do
     for name in redis csredis; do
       # shellcheck disable=SC2086 # configuration arguments are word-split on purpose
-      "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q -n "$REQUESTS" -t "$TESTS" $args --csv \
+      "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q -n "$requests" -t "$tests" $args --csv \
         >"$WORK/$name-$index-$round.csv" 2>"$WORK/$name-$index-$round.err" || {
           echo "compare.sh: redis-benchmark failed against $name:" >&2; cat "$WORK/$name-$index-$round.err" >&2; }
       "$CLI" -p "${PORT[$name]}" flushall >/dev/null 2>&1 || true
@@ -211,12 +223,25 @@ start_server redis
 start_server csredis
 IFS=';' read -r -a CONFIGURATIONS <<<"$CONFIGS"
 for i in "${!CONFIGURATIONS[@]}"; do
-  run_configuration "$i" "${CONFIGURATIONS[$i]}"
+  run_configuration "$i" "${CONFIGURATIONS[$i]}" "$TESTS" "$REQUESTS"
 done
+if [ -n "$TYPE_TESTS" ]; then
+  IFS=';' read -r -a CONFIGURATIONS <<<"$TYPE_CONFIGS"
+  for i in "${!CONFIGURATIONS[@]}"; do
+    run_configuration "types$i" "${CONFIGURATIONS[$i]}" "$TYPE_TESTS" "$TYPE_REQUESTS"
+  done
+fi
 stop_server redis
 stop_server csredis
 
 [ "$MEMORY" = 0 ] || run_memory
+if [ -n "$TYPE_MEMORY" ]; then
+  emit ""
+  emit "## Memory of data types (bench/memory-lists-hashes.py $TYPE_MEMORY; fresh servers, pipelined RESP load)"
+  emit ""
+  # shellcheck disable=SC2086 # the data set names are word-split on purpose
+  CSREDIS="$CSREDIS" REDIS="$REDIS" CLI="$CLI" python3 bench/memory-lists-hashes.py $TYPE_MEMORY | tee -a "$REPORT"
+fi
 [ "$STARTUP_RUNS" = 0 ] || run_startup
 
 echo ""

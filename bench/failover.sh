@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Failover time, csredis-sentinel vs redis-sentinel, same topology, same run: 1 master + 2 replicas
-# (real redis-server 7.0) watched by 3 sentinels of one kind (quorum 2, down-after-milliseconds
-# 1000, failover-timeout 6000). Each round builds the topology for each kind in turn, kills the
-# master with SIGKILL and measures, as a redis-py client sees it through the sentinels, the time
-# until the first write the new master accepts (bench/failover_probe.py). Prints every round and
+# (NODES: real redis-server 7.0 by default, NODES=./csredis-server for csredis nodes) watched by 3
+# sentinels of one kind (quorum 2, down-after-milliseconds 1000, failover-timeout 6000). Each round
+# builds the topology for each kind in turn, kills the master with SIGKILL and measures, as a
+# redis-py client sees it through the sentinels, the time until the first write the new master accepts (bench/failover_probe.py). Prints every round and
 # the median of ROUNDS (default 5). Loopback only; everything started is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
+NODES=${NODES:-redis-server}
 [ -x ./csredis-sentinel ] || { echo "missing ./csredis-sentinel: run make first" >&2; exit 1; }
 /usr/bin/python3 -c 'import redis' 2>/dev/null || { echo "needs Debian's python3-redis (make test-deps)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/csredis-failover.XXXXXX)
@@ -21,9 +22,9 @@ one_round() { # kind -> prints milliseconds
   local kind=$1 bin dir m r1 r2 s mpid ports=()
   [ "$kind" = csredis ] && bin=./csredis-sentinel || bin=redis-sentinel
   dir=$(mktemp -d "$WORK/$kind.XXXX")
-  m=$(free_port); redis-server --port "$m" --bind 127.0.0.1 --save "" --dir "$dir" --logfile "$dir/m.log" & mpid=$!; PIDS+=($mpid)
+  m=$(free_port); "$NODES" --port "$m" --bind 127.0.0.1 --save "" --dir "$dir" --logfile "$dir/m.log" & mpid=$!; PIDS+=($mpid)
   wait_for "redis-cli -p $m ping"
-  for _ in 1 2; do r=$(free_port); redis-server --port "$r" --bind 127.0.0.1 --save "" --dir "$dir" --logfile "$dir/r$r.log" --replicaof 127.0.0.1 "$m" & PIDS+=($!)
+  for _ in 1 2; do r=$(free_port); "$NODES" --port "$r" --bind 127.0.0.1 --save "" --dir "$dir" --logfile "$dir/r$r.log" --replicaof 127.0.0.1 "$m" & PIDS+=($!)
     wait_for "redis-cli -p $r info replication | grep -q master_link_status:up"; done
   for i in 1 2 3; do s=$(free_port); ports+=("$s")
     printf 'port %s\nbind 127.0.0.1\ndir %s\nlogfile %s\nsentinel monitor mymaster 127.0.0.1 %s 2\nsentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 6000\n' \
@@ -46,4 +47,4 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 mc=$(printf '%s' "${times[csredis]}" | median); mr=$(printf '%s' "${times[redis]}" | median)
 printf '%-6s %15s ms %13s ms\n' median "$mc" "$mr"
-echo "failover time = SIGKILL of the master -> first write accepted by the new master, seen by a redis-py Sentinel client; down-after-milliseconds 1000"
+echo "failover time = SIGKILL of the master -> first write accepted by the new master, seen by a redis-py Sentinel client; down-after-milliseconds 1000; nodes: $NODES"

@@ -5,8 +5,9 @@
 # The load is pipelined RESP written straight to the socket, 200 commands per batch.
 #
 # Usage: bench/memory-lists-hashes.py [dataset ...]
-#   datasets: bighash (1M fields), biglist (1M elements), smallhashes (100k x 10 fields),
-#             smalllists (100k x 10 elements), inthashes (100k x 10 integer fields); default: all.
+#   datasets: bighash (1M fields), bigzset (1M members), biglist (1M elements),
+#             smallhashes (100k x 10 fields), smalllists (100k x 10 elements),
+#             inthashes (100k x 10 integer fields); default: all.
 # Environment: CSREDIS=./csredis-server REDIS=redis-server CLI=redis-cli
 import os
 import socket
@@ -29,6 +30,12 @@ def dataset(name):
             args = [b"HSET", b"bighash"]
             for j in range(i, i + 100):
                 args += [b"field:%d" % j, b"value:%d" % j]
+            yield resp(*args)
+    elif name == "bigzset":
+        for i in range(0, 1_000_000, 100):
+            args = [b"ZADD", b"bigzset"]
+            for j in range(i, i + 100):
+                args += [b"%d" % (j * 7919 % 1_000_003), b"member:%d" % j]
             yield resp(*args)
     elif name == "biglist":
         for i in range(0, 1_000_000, 100):
@@ -115,20 +122,27 @@ def measure(name, binary, data):
         time.sleep(1)
         after = rss_kb(proc.pid)
         used = used_memory(port)
-        print(f"| {data:11} | {name:7} | {before / 1024:7.1f} | {after / 1024:7.1f} | {(after - before) / 1024:7.1f} | "
-              f"{'-' if used is None else f'{used / 1048576:.1f}':>11} | {seconds:5.1f} |", flush=True)
+        return before, after, used, seconds
     finally:
         proc.terminate()
         proc.wait()
 
 
 def main():
-    datasets = sys.argv[1:] or ["bighash", "biglist", "smallhashes", "smalllists", "inthashes"]
-    print("| dataset     | server  | RSS0 MB | RSS MB  | delta   | used_memory | load s |")
-    print("|-------------|---------|---------|---------|---------|-------------|--------|")
+    datasets = sys.argv[1:] or ["bighash", "bigzset", "biglist", "smallhashes", "smalllists", "inthashes"]
+    # The ratios (csredis / Redis) are of the loaded process's RSS and of used_memory: <= 1.00 is the target.
+    print("| dataset     | server  | RSS0 MB | RSS MB  | delta   | used_memory MB | load s | RSS ratio | used ratio |")
+    print("|-------------|---------|---------|---------|---------|----------------|--------|-----------|------------|")
     for data in datasets:
-        measure("redis", REDIS, data)
-        measure("csredis", CSREDIS, data)
+        rows = {name: measure(name, binary, data) for name, binary in (("redis", REDIS), ("csredis", CSREDIS))}
+        for name, (before, after, used, seconds) in rows.items():
+            ratios = "|           |            |"
+            if name == "csredis":
+                _, redis_after, redis_used, _ = rows["redis"]
+                used_ratio = f"{used / redis_used:.2f}" if used and redis_used else "n/a"
+                ratios = f"| {after / redis_after:9.2f} | {used_ratio:>10} |"
+            print(f"| {data:11} | {name:7} | {before / 1024:7.1f} | {after / 1024:7.1f} | {(after - before) / 1024:7.1f} | "
+                  f"{'-' if used is None else f'{used / 1048576:.1f}':>14} | {seconds:6.1f} {ratios}", flush=True)
 
 
 if __name__ == "__main__":

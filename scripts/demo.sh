@@ -3,11 +3,11 @@
 # (quorum 2) — then the master is killed with SIGKILL and the failover is shown as it happens, and
 # the old master, restarted, is turned into a replica, as in the write-ups in shared/seeds.
 # Everything runs under a temporary directory and is stopped at the end (or on Ctrl-C).
-# Ports: servers 6380-6382, sentinels 26380-26382. The data nodes are SERVER (default redis-server
-# 7.0 until csredis-server replicates; SERVER=./csredis-server once it does).
+# Ports: servers 6380-6382, sentinels 26380-26382. The data nodes are SERVER (default
+# ./csredis-server; SERVER=redis-server plays the same scene with real Redis 7.0 nodes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SERVER=${SERVER:-redis-server} SENTINEL=./csredis-sentinel CLI=./csredis-cli
+SERVER=${SERVER:-./csredis-server} SENTINEL=./csredis-sentinel CLI=./csredis-cli
 for b in "$SERVER" "$SENTINEL" "$CLI"; do command -v "$b" >/dev/null || { echo "missing $b: run make (and make test-deps) first" >&2; exit 1; }; done
 WORK=$(mktemp -d /tmp/csredis-demo.XXXXXX)
 PIDS=()

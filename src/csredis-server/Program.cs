@@ -135,7 +135,12 @@ public static class ServerMain
         Log.Warning("Server initialized");
         if (!ModulesLoadable(config)) return 1;
         server.StartupMemory = server.UsedMemory();
-        server.Persistence.LoadAtStartup(() => Log.Notice("Ready to accept connections"));
+        server.ReplicaLink.ConfigureFromStartup();
+        server.Persistence.LoadAtStartup(() =>
+        {
+            server.ReplicaLink.StartFromConfig();
+            Log.Notice("Ready to accept connections");
+        });
         server.Run();
         return 0;
     }

@@ -99,6 +99,8 @@ public sealed partial class RedisServer
 
     /// <summary>Wall clock cached per event-loop iteration and per command (Redis's mstime cache).</summary>
     public long CachedUnixMs = Clock.UnixMs();
+    /// <summary>Derives per-command wall-clock times from the command's monotonic start tick.</summary>
+    Clock.WallClock _wallClock;
     /// <summary>The time a command sees for expiry decisions: fixed while it (or its MULTI) runs.</summary>
     public long CommandTimeMs => CachedUnixMs;
     /// <summary>Non-zero while EXEC (or a script) runs: the command time stays what it was when it started.</summary>
@@ -150,7 +152,7 @@ public sealed partial class RedisServer
         Config.Registry.Find("port")!.ApplyChange = () => Rebind("Unable to listen on this port");
         Config.Registry.Find("bind")!.ApplyChange = () => Rebind("Failed to bind to specified addresses.");
         InitDiagnostics();
-        Loop.AfterSleep = () => CachedUnixMs = Clock.UnixMs();
+        Loop.AfterSleep = AfterSleep;
         // Filter order matters: Redis refuses no-multi commands first and queues MULTI commands last.
         Transactions = new Transactions(this);
         CommandFilters.Add(Transactions.NoMultiFilter);
@@ -161,6 +163,8 @@ public sealed partial class RedisServer
         // Persistence's MISCONF guard runs before MULTI queueing, as Redis rejects such commands at queue time.
         Persistence = new Persistence.RdbPersistence(this);
         Replication = new Csredis.Server.Replication.ReplicationStream(this);
+        // After the stream: the link relays into it and adds the replica's save info to the master's.
+        ReplicaLink = new Replication.ReplicaLink(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
 
@@ -356,6 +360,12 @@ public sealed partial class RedisServer
         if (ShutdownRequested) TryShutdown();
     }
 
+    void AfterSleep()
+    {
+        CachedUnixMs = _wallClock.Anchor();
+        LruClock.Update(CachedUnixMs);
+    }
+
     /// <summary>Looks the command up and runs the checks Redis runs before executing it.</summary>
     public void ProcessCommand(Client c)
     {
@@ -422,9 +432,9 @@ public sealed partial class RedisServer
     /// <summary>Runs a command and accounts for it (Redis's call()).</summary>
     public void Call(Client c, Command cmd)
     {
-        long start = Clock.MonotonicUs();
+        long start = Clock.Timestamp();
         long errorsBefore = Stats.TotalErrorReplies;
-        if (CommandTimeFrozen == 0) CachedUnixMs = Clock.UnixMs();
+        if (CommandTimeFrozen == 0) CachedUnixMs = _wallClock.UnixMsAt(start);
         var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
         var propagation = Replication.Propagation.Enter();
@@ -434,7 +444,7 @@ public sealed partial class RedisServer
         c.LastCommand = cmd;
         // A command that blocked is accounted for when it is served or times out.
         if ((c.Flags & ClientFlags.Blocked) != 0) return;
-        long duration = Clock.MonotonicUs() - start;
+        long duration = Clock.ElapsedUs(start, Clock.Timestamp());
         cmd.Calls++;
         cmd.Microseconds += duration;
         if (Stats.TotalErrorReplies > Math.Max(errorsBefore, _errorsAttributed)) cmd.FailedCalls++;
@@ -515,7 +525,8 @@ public sealed partial class RedisServer
     /// <summary>serverCron: runs Hz times per second.</summary>
     long ServerCron()
     {
-        CachedUnixMs = Clock.UnixMs();
+        CachedUnixMs = _wallClock.Anchor();
+        LruClock.Update(CachedUnixMs);
         CronLoops++;
         if (CronLoops % Math.Max(1, Config.Hz / 10) == 0)
         {

@@ -15,8 +15,8 @@ public sealed partial class RedisServer
     /// <summary>FLUSHDB (db id) or FLUSHALL (-1).</summary>
     public event Action<Client?, int>? Flushed;
 
-    /// <summary>Snapshots in progress: while any runs, values must be replaced rather than mutated in place.</summary>
-    public int SnapshotsInProgress;
+    /// <summary>Snapshots in progress (BGSAVE, replication full syncs), each keeping the versions of the entries it has not written yet.</summary>
+    public readonly List<Persistence.Snapshot> ActiveSnapshots = new();
 
     /// <summary>ShutdownSave from SHUTDOWN [SAVE|NOSAVE]: null means "as the save points say".</summary>
     public bool? ShutdownSave;
@@ -42,7 +42,17 @@ public sealed partial class RedisServer
     public event Action<Client?, int, int>? DatabasesSwapped;
     public void SignalSwapDb(Client? c, int first, int second) => DatabasesSwapped?.Invoke(c, first, second);
 
-    public bool SnapshotAllowsInPlaceWrite(object item) => SnapshotsInProgress == 0;
+    /// <summary>
+    /// Call right before changing <paramref name="item"/> in place, however it was looked up: each
+    /// running snapshot first takes the copy it still needs. False when a snapshot holds the array
+    /// itself (a long string): the caller then stores a new array and leaves the old one unchanged.
+    /// </summary>
+    public bool SnapshotAllowsInPlaceWrite(object item)
+    {
+        foreach (var snapshot in ActiveSnapshots)
+            if (!snapshot.PrepareInPlaceWrite(item)) return false;
+        return true;
+    }
 
     /// <summary>True while commands come from the master link or a loading file: their expiry is applied as given.</summary>
     public bool IsLoadingOrReplicaStream(Client c) => (c.Flags & ClientFlags.Master) != 0;

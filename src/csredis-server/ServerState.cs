@@ -48,7 +48,9 @@ public sealed partial class RedisServer
     public static readonly Lazy<string> BuildId = new(() =>
     {
         var mvid = typeof(RedisServer).Module.ModuleVersionId.ToByteArray();
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(mvid))[..15];
+        Span<byte> digest = stackalloc byte[20];
+        Csredis.Server.Persistence.Sha1.Hash(mvid, digest); // managed: the platform SHA1 would load OpenSSL just for this
+        return Convert.ToHexStringLower(digest)[..15];
     });
 
     /// <summary>What holds our memory, in the place Redis names its malloc (INFO mem_allocator, --version).</summary>

@@ -64,6 +64,7 @@ public static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)] public static partial int fork();
     [LibraryImport("libc", SetLastError = true)] public static partial int dup2(int oldfd, int newfd);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int open(string path, int flags, int mode);
+    [LibraryImport("libc", SetLastError = true)] public static partial nint getrandom(byte* buf, nuint length, uint flags);
     [LibraryImport("libc", SetLastError = true)] public static partial void _exit(int code);
     public const int X_OK = 1, WNOHANG = 1;
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int access(string path, int mode);

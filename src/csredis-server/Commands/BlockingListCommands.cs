@@ -6,6 +6,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static partial class BlockingCommands
@@ -42,7 +44,9 @@ public static partial class BlockingCommands
             var key = c.Arg(j);
             if (!ListCommands.TryList(c, c.Db.LookupWrite(key), out var list)) return;
             if (list == null || list.Count == 0) continue;
+            long popped = count < 0 ? -1 : Math.Min(count, list.Count);
             ListCommands.PopAndReply(c, c.Db, key, list, left, count, withKey: true);
+            ListCommands.PropagateAsPop(c, key, left, popped);
             return;
         }
         if (!Csredis.Server.Blocking.MayBlock(c))
@@ -78,5 +82,11 @@ public static partial class BlockingCommands
         }
         if (!ListCommands.TryList(c, c.Db.LookupWrite(c.Arg(2)), out var destination)) return;
         ListCommands.MoveAndReply(c, c.Db, sourceKey, source, c.Arg(2), destination, fromLeft, toLeft);
+        // Served at once or later, the blocking form reaches replicas as its non-blocking twin.
+        if (c.Propagating)
+        {
+            if (c.Argc == 6) c.PropagateAs(Propagation.LMoveWord, c.ArgBytes(1), c.ArgBytes(2), c.ArgBytes(3), c.ArgBytes(4));
+            else c.PropagateAs(Propagation.RPopLPushWord, c.ArgBytes(1), c.ArgBytes(2));
+        }
     }
 }

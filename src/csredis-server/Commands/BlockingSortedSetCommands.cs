@@ -5,6 +5,8 @@
 using Csredis.Server.Keyspace;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static partial class BlockingCommands
@@ -37,7 +39,9 @@ public static partial class BlockingCommands
         if (!SortedSetCommands.TryFindFirstNonEmpty(c, firstKey, keyCount, out int keyArg, out var zset)) return;
         if (zset != null)
         {
+            long popped = Math.Min(count, zset.Count);
             SortedSetCommands.PopAndReply(c, c.Arg(keyArg), zset, max, count, shape);
+            SortedSetCommands.PropagateAsPop(c, c.Arg(keyArg), max, shape == ZPopReply.KeyMemberScore ? -1 : popped);
             return;
         }
         if (!Csredis.Server.Blocking.MayBlock(c))

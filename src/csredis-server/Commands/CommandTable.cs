@@ -1,5 +1,7 @@
-// Every command the server knows, looked up by name without allocating: the name bytes are
-// widened to chars on the stack and matched through the dictionary's span lookup.
+// Every command the server knows. The callable names also live in a small open-addressing table
+// keyed by lowercase ASCII bytes, so looking up a request's first argument folds its case on the
+// fly and compares bytes: no widening to chars, no comparer dispatch (it runs once per command).
+// Case folding is ASCII only, as Redis's strcasecmp-based command dict.
 // Each command family registers itself from its own file (StringCommands, KeyCommands, ...);
 // this file only lists the families, so a newcomer finds a command by its family name.
 namespace Csredis.Server.Commands;
@@ -36,6 +38,7 @@ public sealed class CommandTable
         PubSubCommands.Register(table);
         BlockingCommands.Register(table);
         SyncCommands.Register(table);
+        Replication.ReplicaCommands.Register(table);
         return table;
     }
 
@@ -45,6 +48,7 @@ public sealed class CommandTable
         if (_original.ContainsKey(command.Name)) throw new InvalidOperationException($"command '{command.Name}' is registered twice");
         _byName[command.Name] = command;
         _original[command.Name] = command;
+        _slots = null;
     }
 
     /// <summary>
@@ -67,10 +71,54 @@ public sealed class CommandTable
 
     public Command? Find(ReadOnlySpan<byte> name)
     {
-        if (name.Length == 0 || name.Length > 64) return null;
-        Span<char> chars = stackalloc char[name.Length];
-        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
-        return _byName.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var cmd) ? cmd : null;
+        if (name.Length == 0 || name.Length > MaxNameLength) return null;
+        var slots = _slots ?? BuildSlots();
+        int mask = slots.Length - 1;
+        for (int i = (int)FoldedHash(name) & mask; ; i = (i + 1) & mask)
+        {
+            var slot = slots[i];
+            if (slot.Name == null) return null;
+            if (slot.Name.Length == name.Length && EqualsFolded(name, slot.Name)) return slot.Command;
+        }
+    }
+
+    const int MaxNameLength = 64;
+    struct Slot { public byte[]? Name; public Command Command; }
+    // Rebuilt on first lookup after a change (registration, rename-command); at most half full.
+    Slot[]? _slots;
+
+    Slot[] BuildSlots()
+    {
+        int size = 16;
+        while (size < _byName.Count * 2) size *= 2;
+        var slots = new Slot[size];
+        foreach (var (name, command) in _byName)
+        {
+            // A renamed command whose name is not bytes (a char past 255) is not something a request can spell.
+            if (name.Length > MaxNameLength || name.Any(ch => ch > 255)) continue;
+            var bytes = new byte[name.Length];
+            for (int i = 0; i < bytes.Length; i++) bytes[i] = FoldAscii((byte)name[i]);
+            int i2 = (int)FoldedHash(bytes) & (size - 1);
+            while (slots[i2].Name != null) i2 = (i2 + 1) & (size - 1);
+            slots[i2] = new Slot { Name = bytes, Command = command };
+        }
+        return _slots = slots;
+    }
+
+    static byte FoldAscii(byte b) => (uint)(b - 'A') <= 'Z' - 'A' ? (byte)(b | 0x20) : b;
+
+    static uint FoldedHash(ReadOnlySpan<byte> name)
+    {
+        uint h = 2166136261; // FNV-1a over the lowercased bytes
+        foreach (byte b in name) h = (h ^ FoldAscii(b)) * 16777619;
+        return h ^ (h >> 15);
+    }
+
+    static bool EqualsFolded(ReadOnlySpan<byte> name, byte[] lowercase)
+    {
+        for (int i = 0; i < lowercase.Length; i++)
+            if (FoldAscii(name[i]) != lowercase[i]) return false;
+        return true;
     }
 
     public Command? FindOriginal(string name) => _original.GetValueOrDefault(name);
@@ -80,6 +128,7 @@ public sealed class CommandTable
     {
         if (!_byName.Remove(from, out var cmd)) return false;
         if (to.Length > 0) _byName[to] = cmd;
+        _slots = null;
         return true;
     }
 }

@@ -7,6 +7,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static class HashCommands
@@ -213,6 +215,7 @@ public static class HashCommands
         int length = sum.TryFormatHuman(buffer);
         ReadOnlySpan<byte> text = length >= 0 ? buffer[..length] : System.Text.Encoding.ASCII.GetBytes(sum.ToHumanString());
         hash.Set(c.Arg(2), text);
+        if (c.Propagating) c.PropagateAs(Propagation.HSetWord, c.ArgBytes(1), c.ArgBytes(2), text.ToArray());
         c.Reply.Bulk(text);
         c.Server.SignalKeyChange(c, c.Db, c.Arg(1), "hincrbyfloat");
         c.Server.Dirty++;

@@ -233,12 +233,14 @@ public static class InfoCommand
         info.Field("loading", p.Loading ? 1 : 0);
         info.Field("async_loading", 0);
         // The fork-free snapshot's extra memory plays the part of Redis's copy-on-write size.
-        info.Field("current_cow_peak", p.CurrentCowSize);
+        var snapshot = p.ActiveSnapshot;
+        info.Field("current_cow_peak", p.CurrentCowPeak);
         info.Field("current_cow_size", p.CurrentCowSize);
-        info.Field("current_cow_size_age", 0);
-        info.Field("current_fork_perc", "0.00");
-        info.Field("current_save_keys_processed", 0);
-        info.Field("current_save_keys_total", 0);
+        info.Field("current_cow_size_age", snapshot == null ? 0 : (Common.Clock.UnixMs() - snapshot.StartedUnixMs) / 1000);
+        long processed = snapshot == null ? 0 : Interlocked.Read(ref snapshot.KeysWritten), total = snapshot?.KeysTotal ?? 0;
+        info.Field("current_fork_perc", total == 0 ? "0.00" : (100.0 * processed / total).ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
+        info.Field("current_save_keys_processed", processed);
+        info.Field("current_save_keys_total", total);
         info.Field("rdb_changes_since_last_save", p.ChangesSinceLastSave);
         info.Field("rdb_bgsave_in_progress", p.BgsaveInProgress ? 1 : 0);
         info.Field("rdb_last_save_time", p.LastSaveUnix);
@@ -325,6 +327,7 @@ public static class InfoCommand
         long backlogSize = long.Parse(s.Config.Registry.Find("repl-backlog-size")!.Get(), CultureInfo.InvariantCulture);
         info.Section("Replication");
         info.Field("role", s.IsReplica ? "slave" : "master");
+        if (s.IsReplica) s.ReplicaLink.WriteInfo(info);
         s.Replication.WriteReplicaInfo(info);
         info.Field("master_failover_state", "no-failover");
         info.Field("master_replid", s.ReplId);

@@ -4,6 +4,8 @@ using Csredis.Common.Text;
 using Csredis.Server.Keyspace;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static partial class KeyCommands
@@ -148,10 +150,19 @@ public static partial class KeyCommands
             c.Server.Dirty++;
             c.Server.SignalKeyChange(c, c.Db, key, "del");
             c.Reply.Integer(1);
+            if (c.Propagating) c.PropagateAs(Propagation.DeleteWord(c.Server), key.ToArray());
             return;
         }
         c.Db.SetExpire(key, when);
         c.Server.Dirty++;
+        // Replicas get the absolute time (PEXPIREAT key ms [options]), so their TTL does not drift with the link's delay.
+        if (c.Propagating)
+        {
+            var args = c.CopyArgs();
+            if (unit != ExpireUnit.AbsoluteMilliseconds) args[0] = Propagation.PExpireAtWord;
+            args[2] = Propagation.Number(when);
+            c.PropagateAs(args);
+        }
         // Redis replies before "expire" (but after "del" above).
         c.Reply.Integer(1);
         c.Server.SignalKeyChange(c, c.Db, key, "expire");

@@ -8,6 +8,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static class ListCommands
@@ -113,6 +115,15 @@ public static class ListCommands
         }
         if (count == 0) { c.Reply.EmptyArray(); return; }
         PopAndReply(c, c.Db, key, list, left, count, withKey: false);
+    }
+
+    /// <summary>LMPOP and the blocking pops reach replicas as LPOP/RPOP key [popped count] (Redis 7.0).</summary>
+    public static void PropagateAsPop(Client c, ReadOnlySpan<byte> key, bool left, long popped)
+    {
+        if (!c.Propagating) return;
+        var word = left ? Propagation.LPopWord : Propagation.RPopWord;
+        if (popped < 0) c.PropagateAs(word, key.ToArray());
+        else c.PropagateAs(word, key.ToArray(), Propagation.Number(popped));
     }
 
     /// <summary>Pops from a non-empty list and replies: one element when <paramref name="count"/> is -1, else an array of up
@@ -455,7 +466,9 @@ public static class ListCommands
             var key = c.Arg(j);
             if (!TryList(c, c.Db.LookupWrite(key), out var list)) return;
             if (list == null || list.Count == 0) continue;
+            long popped = Math.Min(count, list.Count);
             PopAndReply(c, c.Db, key, list, left, count, withKey: true);
+            PropagateAsPop(c, key, left, popped);
             return;
         }
         c.Reply.NullArray();

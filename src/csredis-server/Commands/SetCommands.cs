@@ -8,6 +8,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static class SetCommands
@@ -135,6 +137,8 @@ public static class SetCommands
         // Redis raises spop before it replies (the reverse of most commands).
         c.Server.SignalKeyChange(c, c.Db, key, "spop");
         c.Reply.Bulk(member);
+        // A random pick is not replayable: replicas remove the member that was picked.
+        if (c.Propagating) c.PropagateAs(Propagation.SRemWord, key.ToArray(), member.ToArray());
         set.RemoveAt(position);
         if (set.Count == 0)
         {
@@ -159,6 +163,8 @@ public static class SetCommands
         if (count >= set.Count)
         {
             ReplyMembers(c, set);
+            if (c.Propagating)
+                c.PropagateAs(c.Server.Config.Registry.Find("lazyfree-lazy-server-del")!.Get() == "yes" ? Propagation.UnlinkWord : Propagation.DelWord, key.ToArray());
             c.Db.Delete(key);
             c.Server.SignalKeyChange(c, c.Db, key, "del");
             return;
@@ -170,8 +176,11 @@ public static class SetCommands
             int position = set.RandomPosition(c.Server.Random);
             set.TryGetAt(position, scratch, out var member);
             c.Reply.Bulk(member);
+            // Each picked member reaches replicas as its own SREM (Redis 7.0), the SPOP itself does not.
+            if (c.Propagating) c.Server.Replication.Propagation.Also(c.Db.Id, [Propagation.SRemWord, key.ToArray(), member.ToArray()]);
             set.RemoveAt(position);
         }
+        c.Server.Replication.Propagation.Prevent();
     }
 
     static void SRandMember(Client c)

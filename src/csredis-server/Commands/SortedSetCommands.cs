@@ -10,6 +10,8 @@ using Csredis.Server.Keyspace;
 using Csredis.Server.Keyspace.Types;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 /// <summary>How a pop is answered: ZPOPMIN without count, with count, BZPOPMIN, ZMPOP/BZMPOP.</summary>
@@ -670,7 +672,18 @@ public static class SortedSetCommands
         if (!TryParseMPop(c, 1, out int numKeys, out bool max, out long count)) return;
         if (!TryFindFirstNonEmpty(c, 2, numKeys, out int keyArg, out var zset)) return;
         if (zset == null) { c.Reply.NullArray(); return; }
+        long popped = Math.Min(count, zset.Count);
         PopAndReply(c, c.Arg(keyArg), zset, max, count, ZPopReply.KeyAndPairs);
+        PropagateAsPop(c, c.Arg(keyArg), max, popped);
+    }
+
+    /// <summary>ZMPOP and the blocking pops reach replicas as ZPOPMIN/ZPOPMAX key [popped count] (Redis 7.0).</summary>
+    public static void PropagateAsPop(Client c, ReadOnlySpan<byte> key, bool max, long popped)
+    {
+        if (!c.Propagating) return;
+        var word = max ? Propagation.ZPopMaxWord : Propagation.ZPopMinWord;
+        if (popped < 0) c.PropagateAs(word, key.ToArray());
+        else c.PropagateAs(word, key.ToArray(), Propagation.Number(popped));
     }
 
     // ---- random ------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ using Csredis.Common.Text;
 using Csredis.Server.Keyspace;
 using Csredis.Server.Networking;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static partial class StringCommands
@@ -168,6 +170,9 @@ public static partial class StringCommands
         db.SetString(key, value, keepTtl: (flags & SetFlags.KeepTtl) != 0);
         c.Server.Dirty++;
         if (expireAt >= 0) db.SetExpire(key, expireAt);
+        // EX, PX, EXAT and SETEX/PSETEX reach replicas as SET key value PXAT ms (Redis 7.0).
+        if (expireAt >= 0 && (flags & SetFlags.PxAt) == 0 && c.Propagating)
+            c.PropagateAs(Propagation.SetWord, key.ToArray(), value.ToArray(), Propagation.PxAtWord, Propagation.Number(expireAt));
         c.Server.SignalKeyChange(c, db, key, "set", expireAt >= 0);
         if ((flags & SetFlags.Get) == 0) c.Reply.Ok();
     }
@@ -192,6 +197,8 @@ public static partial class StringCommands
         if (existing == null) c.Reply.Null();
         else c.Reply.Bulk(PackedString.Value((byte[])existing));
         SetValue(c, c.Arg(1), c.Arg(2));
+        // Redis 7.0 propagates GETSET as SET.
+        if (c.Propagating) c.PropagateAs(Propagation.SetWord, c.ArgBytes(1), c.ArgBytes(2));
     }
 
     static void GetDel(Client c)
@@ -203,6 +210,7 @@ public static partial class StringCommands
         c.Db.Delete(c.Arg(1));
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, c.Db, c.Arg(1), "del");
+        if (c.Propagating) c.PropagateAs(c.Server.Config.LazyfreeLazyUserDel ? Propagation.UnlinkWord : Propagation.DelWord, c.ArgBytes(1));
     }
 
     /// <summary>Stores a string value, dropping any TTL (plain SET semantics), and signals the change.</summary>
@@ -328,6 +336,8 @@ public static partial class StringCommands
         else c.Db.Add(PackedString.Create(key, bytes, encoding));
         c.Server.Dirty++;
         c.Server.SignalKeyChange(c, c.Db, key, "incrbyfloat");
+        // The float result is what replicas store, not a second addition with its own rounding.
+        if (c.Propagating) c.PropagateAs(Propagation.SetWord, key.ToArray(), bytes.ToArray(), Propagation.KeepTtlWord);
         c.Reply.Bulk(bytes);
     }
 
@@ -395,17 +405,20 @@ public static partial class StringCommands
             db.Delete(key);
             c.Server.Dirty++;
             c.Server.SignalKeyChange(c, db, key, "del");
+            if (c.Propagating) c.PropagateAs(Propagation.DeleteWord(c.Server), key.ToArray());
         }
         else if (expireAt >= 0)
         {
             db.SetExpire(key, expireAt);
             c.Server.Dirty++;
             c.Server.SignalKeyChange(c, db, key, "expire");
+            if (c.Propagating) c.PropagateAs(Propagation.PExpireAtWord, key.ToArray(), Propagation.Number(expireAt));
         }
         else if ((flags & SetFlags.Persist) != 0 && db.RemoveExpire(key))
         {
             c.Server.Dirty++;
             c.Server.SignalKeyChange(c, db, key, "persist");
+            if (c.Propagating) c.PropagateAs(Propagation.PersistWord, key.ToArray());
         }
     }
 

@@ -68,9 +68,13 @@ public sealed class ServerConfig
 
     public readonly ConfigRegistry Registry = new();
 
+    /// <summary>The replica side's directives (masterauth, replica-read-only, repl-timeout...).</summary>
+    public readonly Replication.ReplicaConfig Replica;
+
     public ServerConfig()
     {
         var r = Registry;
+        Replica = new Replication.ReplicaConfig(r);
         r.Integer("port", 0, 65535, () => Port, v => Port = (int)v);
         r.Add(new ConfigEntry
         {
@@ -262,7 +266,7 @@ public sealed class ServerConfig
     {
         Registry.Add(new ConfigEntry
         {
-            Name = "replicaof", Aliases = ["slaveof"], MultiArg = true, Immutable = true, Accepted = true, Get = () => ReplicaOf,
+            Name = "replicaof", Aliases = ["slaveof"], MultiArg = true, Immutable = true, Get = () => ReplicaOf,
             Set = args =>
             {
                 if (args.Length != 2) return "wrong number of arguments";

@@ -220,7 +220,8 @@ public sealed class Db
         if (index < 0) return false;
         long when = Expires.PayloadAt(index);
         if (when > _server.CommandTimeMs) return false;
-        if (_server.IsReplica) return true;
+        // A replica leaves expiry to its master (which sends DEL): reads hide the key, the master's stream still sees it.
+        if (_server.IsReplica) return !_server.ReplicaLink.ApplyingMasterStream;
         DeleteExpired(key, hash);
         return true;
     }

@@ -161,6 +161,21 @@ public sealed class KeyTable
         _rehashIndex = -1;
     }
 
+    /// <summary>
+    /// Sizes an empty table for <paramref name="entries"/> keys in one step (an RDB's RESIZEDB), so
+    /// loading a file never rehashes nor grows the chunk directory.
+    /// </summary>
+    public void Reserve(int entries)
+    {
+        if (_count != 0 || _buckets1 != null || entries <= _buckets0.Length) return;
+        _buckets0 = new int[(int)BitOperations.RoundUpToPowerOf2((uint)entries)];
+        int chunks = (entries + ChunkMask) >> ChunkBits;
+        if (chunks <= _chunks.Length) return;
+        int directory = (int)BitOperations.RoundUpToPowerOf2((uint)chunks);
+        Array.Resize(ref _chunks, directory);
+        if (_hasPayload) Array.Resize(ref _payloads, directory);
+    }
+
     int AllocateEntry()
     {
         if (_freeHead != 0)

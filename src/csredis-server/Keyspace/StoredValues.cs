@@ -50,7 +50,14 @@ public abstract class RedisObject
 public static class LruClock
 {
     /// <summary>Seconds resolution, 24 bits, like Redis's LRU_CLOCK.</summary>
-    public static uint Now => (uint)(Common.Clock.UnixMs() / 1000) & 0xFFFFFF;
+    public static uint Now => _now;
+
+    // Like Redis's server.lruclock: a cached value the event loop refreshes (each iteration and
+    // each cron run), so touching a key costs no clock read.
+    static uint _now = Seconds(Common.Clock.UnixMs());
+    static uint Seconds(long unixMs) => (uint)(unixMs / 1000) & 0xFFFFFF;
+
+    public static void Update(long unixMs) => _now = Seconds(unixMs);
 
     /// <summary>Set from the maxmemory-policy config: an LFU policy selects the counter layout.</summary>
     public static bool Lfu;

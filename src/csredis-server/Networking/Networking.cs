@@ -35,8 +35,11 @@ public sealed unsafe partial class Client : IFileEventHandler
         QueryLength += (int)n;
         if (QueryLength > QueryBufferPeak) QueryBufferPeak = QueryLength;
         LastInteractionMs = Server.CachedUnixMs;
-        Server.Stats.NetInputBytes += n;
-        if (QueryLength > Server.Config.ClientQueryBufferLimit)
+        // The master's stream is counted apart (total_net_repl_input_bytes) and has no query buffer limit.
+        bool fromMaster = (Flags & ClientFlags.Master) != 0;
+        if (fromMaster) Server.ReplicaLink.BytesReadFromMaster(n);
+        else Server.Stats.NetInputBytes += n;
+        if (!fromMaster && QueryLength > Server.Config.ClientQueryBufferLimit)
         {
             Log.Warning("Closing client that reached max query buffer length: " + InfoLine()
                 + " (qbuf initial bytes: " + RedisServer.Repr(QueryBuffer.AsSpan(0, Math.Min(64, QueryLength))) + ")");
@@ -51,7 +54,9 @@ public sealed unsafe partial class Client : IFileEventHandler
     {
         while (!IsClosing && (Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply)) == 0)
         {
-            var status = Parser.Parse(QueryBuffer, QueryLength, Authenticated, Server.Config.ProtoMaxBulkLen);
+            int commandStart = Parser.CommandStart;
+            // The master may send arguments of any size (Redis exempts it from proto-max-bulk-len).
+            var status = Parser.Parse(QueryBuffer, QueryLength, Authenticated, (Flags & ClientFlags.Master) != 0 ? long.MaxValue : Server.Config.ProtoMaxBulkLen);
             if (status == ParseStatus.Incomplete) break;
             if (status == ParseStatus.Error)
             {
@@ -59,6 +64,11 @@ public sealed unsafe partial class Client : IFileEventHandler
                 Log.Verbose($"Protocol error ({Parser.Error}) from client: {Describe()}");
                 Flags |= ClientFlags.CloseAfterReply;
                 break;
+            }
+            if ((Flags & ClientFlags.Master) != 0)
+            {
+                Server.ReplicaLink.ApplyFromMaster(this, commandStart);
+                continue;
             }
             if (Parser.ArgCount == 0) continue;
             RunCommand();

@@ -81,9 +81,18 @@ public sealed class RdbLoader : IRdbVisitor
         }
     }
 
-    public void SelectDb(int db, long offset) { }
+    int _db;
 
-    public void ResizeDb(long keys, long expires) { }
+    /// <summary>Upper bound on what a RESIZEDB may reserve (a damaged length must not demand absurd memory): the stream's length / 3, the least bytes a key costs in it.</summary>
+    public long ReserveLimit = 1 << 24;
+
+    public void SelectDb(int db, long offset) => _db = db;
+
+    public void ResizeDb(long keys, long expires)
+    {
+        _mains[_db].Reserve((int)Math.Clamp(keys, 0, ReserveLimit));
+        _expires[_db].Reserve((int)Math.Clamp(expires, 0, ReserveLimit));
+    }
 
     public void Key(int db, byte[] key, object value, long expireMs, long idleSeconds, long freq)
     {

@@ -26,7 +26,7 @@ public sealed class RdbPersistence
     public long LastBgsaveTimeSec = -1;
     /// <summary>rdb_saves: successful saves since start-up.</summary>
     public long RdbSaves;
-    /// <summary>rdb_last_cow_size: bytes the last snapshot held because writes reached entries before it did.</summary>
+    /// <summary>rdb_last_cow_size: the most memory the last BGSAVE's snapshot added to the process (copies of entries not yet written, bitmaps, versions replaced by writes).</summary>
     public long LastCowSize;
     /// <summary>rdb_last_load_keys_loaded / rdb_last_load_keys_expired.</summary>
     public long LastLoadKeysLoaded, LastLoadKeysExpired;
@@ -50,7 +50,9 @@ public sealed class RdbPersistence
     /// <summary>rdb_current_bgsave_time_sec: -1 when no BGSAVE runs.</summary>
     public long CurrentBgsaveTimeSec => ActiveSnapshot == null ? -1 : (Clock.UnixMs() - ActiveSnapshot.StartedUnixMs) / 1000;
     /// <summary>current_cow_size: bytes the running snapshot holds because of writes.</summary>
-    public long CurrentCowSize => ActiveSnapshot?.CapturedBytes ?? 0;
+    public long CurrentCowSize => ActiveSnapshot?.ExtraBytes ?? 0;
+    /// <summary>current_cow_peak: the most memory the running snapshot has added so far.</summary>
+    public long CurrentCowPeak => ActiveSnapshot?.PeakExtraBytes ?? 0;
     /// <summary>rdb_changes_since_last_save: writes since the last successful save (what save points count).</summary>
     public long ChangesSinceLastSave => _server.Dirty - DirtyAtLastSave;
 
@@ -65,7 +67,7 @@ public sealed class RdbPersistence
         server.BeforeShutdown = () => (previous == null || previous()) && PrepareShutdown();
     }
 
-    string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
+    public string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
 
     // ---- writing ----
 
@@ -108,7 +110,12 @@ public sealed class RdbPersistence
             {
                 var item = main.ItemAtOrNull(i);
                 if (item == null) continue;
-                long expire = db.Expires.Count == 0 ? -1 : db.GetExpire(StoredKey.Of(item));
+                long expire = -1;
+                if (db.Expires.Count > 0)
+                {
+                    int e = db.Expires.Find(StoredKey.Of(item), main.HashAt(i));
+                    if (e >= 0) expire = db.Expires.PayloadAt(e);
+                }
                 RdbValues.WriteRecord(w, item, expire, hint);
             }
         }
@@ -207,11 +214,12 @@ public sealed class RdbPersistence
         ActiveSnapshot = null;
         long now = Clock.UnixMs();
         LastBgsaveTimeSec = (now - snapshot.StartedUnixMs) / 1000;
-        LastCowSize = snapshot.CapturedBytes;
+        LastCowSize = snapshot.PeakExtraBytes;
         if (error == null)
         {
             Log.Notice("DB saved on disk");
-            Log.Notice($"Snapshot copy-on-write: {snapshot.CapturedBytes / (1024 * 1024)} MB held for entries written during the save");
+            // Redis's child reports the memory the fork cost; the snapshot's equivalent is what it added to this process.
+            Log.Notice($"Fork CoW for RDB: current {snapshot.ExtraBytes / (1024 * 1024)} MB, peak {snapshot.PeakExtraBytes / (1024 * 1024)} MB, {snapshot.CapturedByWrites} entries copied ahead of the walk by writes");
             Log.Notice("Background saving terminated with success");
             DirtyAtLastSave = _dirtyBeforeBgsave;
             LastSaveUnix = now / 1000;
@@ -362,13 +370,13 @@ public sealed class RdbPersistence
     public RdbLoader LoadFile(string path, bool log)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        var loader = new RdbLoader(_server.Databases.Length) { LogAuxFields = log };
+        var loader = new RdbLoader(_server.Databases.Length) { LogAuxFields = log, ReserveLimit = file.Length / 3 };
         loader.Load(new RdbReader(file), _server.Config.RdbChecksum, skipExpired: !_server.IsReplica);
         return loader;
     }
 
     /// <summary>Swaps loaded tables into the databases and records what the file said (loop thread).</summary>
-    void Commit(RdbLoader loader)
+    public void Commit(RdbLoader loader)
     {
         loader.Commit(_server.Databases);
         LastLoadKeysLoaded = loader.KeysLoaded;

@@ -1,24 +1,31 @@
-// A fork-free, point-in-time snapshot of the whole keyspace (BGSAVE, and later the replication
-// full sync), built on entry-level versioned copy-on-write as in Dragonfly's snapshotting.
+// A fork-free, point-in-time snapshot of the whole keyspace (BGSAVE, and the replication full
+// sync), built on entry-level versioned copy-on-write as in Dragonfly's snapshotting.
 //
 // When the snapshot starts, every database records which entry indices of its Main table exist
 // (a bitmap "still to serialize"). Two things then take entries out of that set:
 //  * the walker, run from a loop timer in bounded slices, visits indices in order and captures
 //    each pending entry;
-//  * the write hooks of Db (LookupWrite, Set, Delete, SetExpire, Flush...) capture a pending entry
-//    just before a command changes it, so the snapshot keeps the version that existed at the
-//    start. An entry created after the start clears its bit without being captured: new keys
-//    never appear, even when they reuse the index of a key deleted since.
-// Capturing a string keeps a reference to its packed array: while a snapshot runs, strings are
-// replaced instead of mutated (RedisServer.SnapshotAllowsInPlaceWrite), so the array is immutable
-// and the background thread encodes it. Any other value is mutated in place by its commands, so it
-// is serialized on the loop thread at capture time. A FLUSHDB/FLUSHALL hands the old tables to the
-// snapshot whole: nobody else touches them any more.
+//  * the write hooks of Db (LookupWrite, Set, Delete, SetExpire, Flush...) and every in-place
+//    change of a value (RedisServer.SnapshotAllowsInPlaceWrite) capture a pending entry just
+//    before a command changes it, so the snapshot keeps the version that existed at the start.
+//    An entry created after the start clears its bit without being captured: new keys never
+//    appear, even when they reuse the index of a key deleted since.
+// A capture never keeps a live value: a string's key, value and access bits are copied into the
+// byte block of the outgoing batch (a memcpy; the background thread does the RDB encoding and
+// the LZF), any other value is serialized there at once. So once captured, an entry can be
+// changed in place by the commands as when no snapshot runs: a stream of SETs over existing keys
+// allocates nothing during a BGSAVE either. Only strings longer than CopyLimit are held by
+// reference (copying them on the loop would cost more than it saves); such an array must then not
+// change in place (HoldsArray) and is replaced by its writer, as an immutable version.
+// The copy of an entry lives only until the writer thread has written its batch: batches go
+// through a bounded queue and come back through a free list to be reused, so the memory the
+// snapshot adds is a few batches whatever the size of the data set or the rate of writes.
+// A FLUSHDB/FLUSHALL hands the old tables to the snapshot whole: nobody else touches them any more.
 // Captures of the database being walked go straight into the outgoing batch; captures of a
-// database not reached yet wait in its deferred list, so each database appears once in the file.
-// A background thread takes batches from a bounded queue and writes the RDB stream to the sink;
-// the walker pauses while the queue is full, which bounds the memory a slow disk can cost.
+// database not reached yet wait in that database's own batch, so each database appears once in
+// the file. The walker pauses while the queue is full, which bounds what a slow sink can cost.
 using System.Collections.Concurrent;
+using System.Buffers.Binary;
 using Csredis.Common;
 using Csredis.Common.Logging;
 using Csredis.Server.Keyspace;
@@ -28,15 +35,48 @@ namespace Csredis.Server.Persistence;
 
 public sealed class Snapshot : IKeyspaceWriteObserver
 {
-    /// <summary>A value encoded on the loop thread (a whole record: expiry, type, key, value).</summary>
-    sealed class EncodedRecord { public required byte[] Bytes; }
-    sealed class DbStart { public required int Db; public required long Keys, Expires; }
+    enum Kind : byte { CopiedString, EncodedRecord, HeldString, DbStart }
 
+    /// <summary>One entry of a batch. CopiedString: key, value and access bits in the batch's bytes at Offset;
+    /// EncodedRecord: a whole record (expiry, type, key, value) there; HeldString: Held is the packed array;
+    /// DbStart: SELECTDB/RESIZEDB of database Offset with ExpireMs keys and Length expires.</summary>
     readonly struct Record
     {
-        public readonly object Item; // packed string, EncodedRecord or DbStart
+        public readonly Kind Kind;
+        public readonly int Offset, Length;
         public readonly long ExpireMs;
-        public Record(object item, long expireMs) { Item = item; ExpireMs = expireMs; }
+        public readonly byte[]? Held;
+        public Record(Kind kind, int offset, int length, long expireMs, byte[]? held = null)
+        {
+            Kind = kind; Offset = offset; Length = length; ExpireMs = expireMs; Held = held;
+        }
+    }
+
+    /// <summary>Records and the bytes they point into; reused once the writer is done with it.</summary>
+    sealed class Batch
+    {
+        public readonly List<Record> Records = new(EntriesPerBatch);
+        public byte[] Bytes = new byte[BatchBytes];
+        public int Used;
+
+        public Span<byte> Append(int n)
+        {
+            if (Used + n > Bytes.Length) Array.Resize(ref Bytes, Math.Max(Bytes.Length * 2, Used + n));
+            var span = Bytes.AsSpan(Used, n);
+            Used += n;
+            return span;
+        }
+
+        public bool Full => Records.Count >= EntriesPerBatch || Used >= BatchBytes;
+        public long Footprint => Bytes.Length + (long)Records.Capacity * RecordBytes;
+
+        public void Clear()
+        {
+            Records.Clear();
+            Used = 0;
+            // A batch that carried a huge value does not keep its grown block.
+            if (Bytes.Length > 4 * BatchBytes) Bytes = new byte[BatchBytes];
+        }
     }
 
     sealed class DbState
@@ -47,32 +87,52 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         public ulong[] Pending = null!;
         public int HighWater;
         public long Keys, ExpiresCount;
-        public List<Record>? Deferred;
+        /// <summary>Captures made by writes before the walker reached this database.</summary>
+        public Batch? Deferred;
         public bool Attached;
     }
 
-    const int QueueBatches = 32;
+    const int QueueBatches = 8;
     const int EntriesPerBatch = 2048;
+    const int BatchBytes = 64 * 1024;
+    const int RecordBytes = 32;
+    /// <summary>Strings up to this many bytes are copied at capture; longer ones are held by reference.</summary>
+    const int CopyLimit = 16 * 1024;
+    const int CopyHeader = 12; // key length, value length, access bits
     static readonly long SliceBudgetUs = 1000;
 
     readonly RedisServer _server;
     readonly SnapshotSink _sink;
     readonly DbState?[] _states;
-    readonly BlockingCollection<List<Record>> _queue = new(QueueBatches);
+    readonly BlockingCollection<Batch> _queue = new(QueueBatches);
+    readonly ConcurrentQueue<Batch> _free = new();
+    readonly HashSet<byte[]> _held = new(ReferenceEqualityComparer.Instance);
+    readonly RdbWriter _encoder = new(4096);
     readonly Thread _writerThread;
     readonly bool _compress, _checksum;
     readonly RdbValues.AccessHint _hint;
     readonly Action<RdbWriter> _writePreamble;
-    List<Record> _batch = new();
+    Batch _batch;
     int _walkDb = -1, _walkIndex;
     long _timerId;
     bool _walkDone;
     volatile bool _cancelled;
     volatile string? _error;
+    /// <summary>Bytes of batches allocated so far (in use or free), plus the pending bitmaps and held arrays replaced by writes.</summary>
+    long _footprint;
 
-    /// <summary>Bytes held only because writes arrived before the walker reached their entry (INFO rdb_last_cow_size).</summary>
-    public long CapturedBytes;
+    /// <summary>
+    /// The memory this snapshot adds to the process: its batches (copies of entries not yet written,
+    /// reused as the writer frees them), its bitmaps, and the arrays it keeps alive because a write
+    /// replaced them (INFO current_cow_size; its peak becomes rdb_last_cow_size).
+    /// </summary>
+    public long ExtraBytes => Interlocked.Read(ref _footprint);
+    public long PeakExtraBytes { get; private set; }
+    /// <summary>Entries captured because a write reached them before the walker did.</summary>
+    public long CapturedByWrites;
     public long KeysWritten;
+    /// <summary>Keys in the databases when the snapshot started (INFO current_save_keys_total).</summary>
+    public readonly long KeysTotal;
     public readonly long StartedUnixMs = Clock.UnixMs();
     /// <summary>Called on the loop thread when the snapshot has finished: null on success, else the error.</summary>
     public Action<Snapshot, string?>? Completed;
@@ -84,6 +144,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         _writePreamble = writePreamble;
         _compress = server.Config.RdbCompression;
         _checksum = server.Config.RdbChecksum;
+        _encoder.Compress = _compress;
         _hint = RdbValues.HintFor(server.Config.MaxMemoryPolicy);
         _states = new DbState?[server.Databases.Length];
         foreach (var db in server.Databases)
@@ -97,10 +158,13 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             // Every index below the high-water mark starts pending; free ones are skipped when met.
             state.Pending = new ulong[(state.HighWater + 63) >> 6];
             Array.Fill(state.Pending, ulong.MaxValue);
+            AddFootprint(state.Pending.Length * 8L);
             _states[db.Id] = state;
+            KeysTotal += db.Count;
             db.WriteObserver = this;
         }
-        _server.SnapshotsInProgress++;
+        _batch = NewBatch();
+        _server.ActiveSnapshots.Add(this);
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "rdb-snapshot" };
     }
 
@@ -108,6 +172,28 @@ public sealed class Snapshot : IKeyspaceWriteObserver
     {
         _writerThread.Start();
         _timerId = _server.Loop.AddTimer(0, WalkSlice);
+    }
+
+    void AddFootprint(long bytes)
+    {
+        long now = Interlocked.Add(ref _footprint, bytes);
+        if (now > PeakExtraBytes) PeakExtraBytes = now;
+    }
+
+    Batch NewBatch()
+    {
+        if (_free.TryDequeue(out var batch))
+        {
+            long before = batch.Footprint;
+            foreach (var r in batch.Records)
+                if (r.Held != null) _held.Remove(r.Held);
+            batch.Clear();
+            AddFootprint(batch.Footprint - before);
+            return batch;
+        }
+        batch = new Batch();
+        AddFootprint(batch.Footprint);
+        return batch;
     }
 
     static bool IsPending(DbState s, int index) =>
@@ -148,6 +234,29 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         db.WriteObserver = null;
     }
 
+    /// <summary>
+    /// A command is about to change <paramref name="item"/> in place (whatever lookup found it):
+    /// the entry is captured first if the snapshot still needs it. False when the snapshot holds
+    /// this very array (a long string): the caller must then write a new array instead.
+    /// </summary>
+    public bool PrepareInPlaceWrite(object item)
+    {
+        if (item is byte[] packed && _held.Contains(packed)) return false;
+        var key = StoredKey.Of(item);
+        int hash = KeyTable.HashKey(key);
+        foreach (var s in _states)
+        {
+            if (s == null || !s.Attached) continue;
+            int index = s.Main.Find(key, hash);
+            if (index >= 0 && ReferenceEquals(s.Main.ItemAtOrNull(index), item) && IsPending(s, index))
+            {
+                Capture(s, index, byWrite: true);
+                return item is not byte[] held || !_held.Contains(held);
+            }
+        }
+        return true;
+    }
+
     void StopObserving(DbState s)
     {
         foreach (var db in _server.Databases)
@@ -165,25 +274,48 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             int e = s.Expires.Find(StoredKey.Of(item), s.Main.HashAt(index));
             if (e >= 0) expire = s.Expires.PayloadAt(e);
         }
-        Record record;
-        long bytes;
+        Batch batch;
+        if (s.Id == _walkDb) batch = _batch;
+        else if ((batch = s.Deferred!) == null)
+        {
+            batch = s.Deferred = new Batch();
+            AddFootprint(batch.Footprint);
+        }
+        long before = batch.Footprint;
+        if (byWrite) CapturedByWrites++;
         if (item is byte[] packed)
         {
-            record = new Record(packed, expire);
-            bytes = packed.Length;
+            var key = PackedString.Key(packed);
+            var value = PackedString.Value(packed);
+            if (value.Length > CopyLimit)
+            {
+                batch.Records.Add(new Record(Kind.HeldString, 0, 0, expire, packed));
+                _held.Add(packed);
+                // A write is about to replace it: from now on it lives only for the snapshot.
+                if (byWrite) AddFootprint(packed.Length);
+            }
+            else
+            {
+                int offset = batch.Used;
+                var copy = batch.Append(CopyHeader + key.Length + value.Length);
+                BinaryPrimitives.WriteInt32LittleEndian(copy, key.Length);
+                BinaryPrimitives.WriteInt32LittleEndian(copy[4..], value.Length);
+                BinaryPrimitives.WriteUInt32LittleEndian(copy[8..], PackedString.Lru(packed));
+                key.CopyTo(copy[CopyHeader..]);
+                value.CopyTo(copy[(CopyHeader + key.Length)..]);
+                batch.Records.Add(new Record(Kind.CopiedString, offset, copy.Length, expire));
+            }
         }
         else
         {
             // Mutable value: serialize now, before the command changes it.
-            var w = new RdbWriter(256) { Compress = _compress };
-            RdbValues.WriteRecord(w, item, expire, _hint);
-            var encoded = w.WrittenSpan.ToArray();
-            record = new Record(new EncodedRecord { Bytes = encoded }, -1);
-            bytes = encoded.Length;
+            _encoder.Reset();
+            RdbValues.WriteRecord(_encoder, item, expire, _hint);
+            int offset = batch.Used;
+            _encoder.WrittenSpan.CopyTo(batch.Append(_encoder.WrittenSpan.Length));
+            batch.Records.Add(new Record(Kind.EncodedRecord, offset, _encoder.WrittenSpan.Length, -1));
         }
-        if (byWrite) CapturedBytes += bytes;
-        if (s.Id == _walkDb) _batch.Add(record);
-        else (s.Deferred ??= new()).Add(record);
+        AddFootprint(batch.Footprint - before);
     }
 
     // ---- walker (loop timer) ----
@@ -195,7 +327,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         long deadline = Clock.MonotonicUs() + SliceBudgetUs;
         while (!_walkDone)
         {
-            if (_batch.Count >= EntriesPerBatch && !TrySendBatch()) return 1; // writer behind: wait
+            if (_batch.Full && !TrySendBatch()) return 1; // writer behind: wait
             if (_walkDb < 0 || _walkIndex >= (_states[_walkDb]?.HighWater ?? 0))
             {
                 if (_walkDb >= 0) FinishDb(_walkDb);
@@ -204,13 +336,13 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             }
             var s = _states[_walkDb]!;
             int stop = Math.Min(s.HighWater, _walkIndex + 256);
-            for (; _walkIndex < stop; _walkIndex++)
+            for (; _walkIndex < stop && !_batch.Full; _walkIndex++)
                 if (IsPending(s, _walkIndex)) Capture(s, _walkIndex, byWrite: false);
             if (Clock.MonotonicUs() >= deadline) { TrySendBatch(); return 1; }
         }
-        if (_batch.Count > 0 && !TrySendBatch()) return 1;
-        // The final empty batch tells the writer the stream is complete.
-        if (!_queue.TryAdd(new List<Record>())) return 1;
+        if (_batch.Records.Count > 0 && !TrySendBatch()) return 1;
+        // The final, empty batch tells the writer the stream is complete.
+        if (!_queue.TryAdd(_batch)) return 1;
         _queue.CompleteAdding();
         return -1;
     }
@@ -223,8 +355,18 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             if (s == null) continue;
             _walkDb = d;
             _walkIndex = 0;
-            _batch.Add(new Record(new DbStart { Db = d, Keys = s.Keys, Expires = s.ExpiresCount }, -1));
-            if (s.Deferred != null) { _batch.AddRange(s.Deferred); s.Deferred = null; }
+            // The database's own header, then what writes captured in it before the walker came.
+            _batch.Records.Add(new Record(Kind.DbStart, d, (int)Math.Min(s.ExpiresCount, int.MaxValue), s.Keys));
+            if (s.Deferred is { } deferred)
+            {
+                long before = _batch.Footprint;
+                int shift = _batch.Used;
+                deferred.Bytes.AsSpan(0, deferred.Used).CopyTo(_batch.Append(deferred.Used));
+                foreach (var r in deferred.Records)
+                    _batch.Records.Add(r.Kind == Kind.HeldString ? r : new Record(r.Kind, r.Offset + shift, r.Length, r.ExpireMs));
+                AddFootprint(_batch.Footprint - before - deferred.Footprint);
+                s.Deferred = null;
+            }
             return true;
         }
         return false;
@@ -235,6 +377,7 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         var s = _states[d]!;
         if (s.Attached) StopObserving(s);
         s.Attached = false;
+        AddFootprint(-s.Pending.Length * 8L);
         s.Pending = [];
         s.HighWater = 0;
         _states[d] = null;
@@ -242,9 +385,9 @@ public sealed class Snapshot : IKeyspaceWriteObserver
 
     bool TrySendBatch()
     {
-        if (_batch.Count == 0) return true;
+        if (_batch.Records.Count == 0) return true;
         if (!_queue.TryAdd(_batch)) return false;
-        _batch = new List<Record>(EntriesPerBatch);
+        _batch = NewBatch();
         return true;
     }
 
@@ -261,23 +404,8 @@ public sealed class Snapshot : IKeyspaceWriteObserver
             foreach (var batch in _queue.GetConsumingEnumerable())
             {
                 if (_cancelled) break;
-                foreach (var record in batch)
-                {
-                    switch (record.Item)
-                    {
-                        case DbStart start:
-                            w.WriteSelectDb(start.Db, start.Keys, start.Expires);
-                            break;
-                        case EncodedRecord encoded:
-                            w.WriteRaw(encoded.Bytes);
-                            KeysWritten++;
-                            break;
-                        case byte[] packed:
-                            RdbValues.WriteRecord(w, packed, record.ExpireMs, _hint);
-                            KeysWritten++;
-                            break;
-                    }
-                }
+                WriteBatch(w, batch);
+                _free.Enqueue(batch);
             }
             if (_cancelled) { _sink.Abort(); return; }
             w.WriteEnd();
@@ -291,6 +419,37 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         }
         if (_cancelled) return;
         _server.Loop.Post(() => Finish(error));
+    }
+
+    void WriteBatch(RdbWriter w, Batch batch)
+    {
+        var bytes = batch.Bytes;
+        foreach (var record in batch.Records)
+        {
+            switch (record.Kind)
+            {
+                case Kind.DbStart:
+                    w.WriteSelectDb(record.Offset, record.ExpireMs, record.Length);
+                    continue;
+                case Kind.EncodedRecord:
+                    w.WriteRaw(bytes.AsSpan(record.Offset, record.Length));
+                    break;
+                case Kind.HeldString:
+                    RdbValues.WriteRecord(w, record.Held!, record.ExpireMs, _hint);
+                    break;
+                case Kind.CopiedString:
+                {
+                    var copy = bytes.AsSpan(record.Offset, record.Length);
+                    int keyLength = BinaryPrimitives.ReadInt32LittleEndian(copy);
+                    int valueLength = BinaryPrimitives.ReadInt32LittleEndian(copy[4..]);
+                    uint bits = BinaryPrimitives.ReadUInt32LittleEndian(copy[8..]);
+                    RdbValues.WriteStringRecord(w, copy.Slice(CopyHeader, keyLength), copy.Slice(CopyHeader + keyLength, valueLength),
+                        record.ExpireMs, bits, _hint);
+                    break;
+                }
+            }
+            Interlocked.Increment(ref KeysWritten);
+        }
     }
 
     void Finish(string? error)
@@ -309,7 +468,9 @@ public sealed class Snapshot : IKeyspaceWriteObserver
         foreach (var db in _server.Databases)
             if (db.WriteObserver == this) db.WriteObserver = null;
         Array.Clear(_states);
-        if (_server.SnapshotsInProgress > 0) _server.SnapshotsInProgress--;
+        _held.Clear();
+        _free.Clear();
+        _server.ActiveSnapshots.Remove(this);
     }
 
     /// <summary>Stops the snapshot and drops its output (SHUTDOWN while a BGSAVE runs, a replica gone).</summary>

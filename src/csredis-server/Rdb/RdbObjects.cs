@@ -169,7 +169,7 @@ public static partial class RdbValues
             {
                 int n = r.ReadCount();
                 var list = new ListObject(key);
-                for (int i = 0; i < n; i++) list.PushRight(r.ReadString());
+                for (int i = 0; i < n; i++) list.PushRight(r.ReadStringInto(ref Scratch.Value));
                 return list.Count == 0 ? null : list;
             }
             case RdbFormat.TypeListZiplist:
@@ -197,7 +197,7 @@ public static partial class RdbValues
                 long max = Limits().SetMaxIntset;
                 for (int i = 0; i < n; i++)
                 {
-                    var member = r.ReadString();
+                    var member = r.ReadStringInto(ref Scratch.Value);
                     set ??= SetObject.CreateFor(key, member);
                     if (!set.Add(member, max)) throw BadValue(r, "Duplicate set members detected");
                 }
@@ -242,8 +242,9 @@ public static partial class RdbValues
                 var hash = new HashObject(key);
                 for (int i = 0; i < n; i++)
                 {
-                    var field = r.ReadString();
-                    var value = r.ReadString();
+                    var scratch = Scratch;
+                    var field = r.ReadStringInto(ref scratch.Field);
+                    var value = r.ReadStringInto(ref scratch.Value);
                     if (!hash.Set(field, value)) throw BadValue(r, "Duplicate hash fields detected");
                 }
                 return n == 0 ? null : hash;
@@ -281,8 +282,9 @@ public static partial class RdbValues
         if (items.Count % 2 != 0) throw BadValue(r, "Hash listpack integrity check failed.");
         if (items.Count == 0) return null;
         var hash = new HashObject(key);
-        for (int i = 0; i < items.Count; i += 2)
-            if (!hash.Set(items[i], items[i + 1])) throw BadValue(r, "Duplicate hash fields detected");
+        // All pairs in one step: a listpack is built once instead of growing pair by pair.
+        if (hash.SetPairs(items, 0, items.Count / 2, static (list, i) => list[i]) != items.Count / 2)
+            throw BadValue(r, "Duplicate hash fields detected");
         return hash;
     }
 

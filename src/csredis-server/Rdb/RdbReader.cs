@@ -174,6 +174,68 @@ public sealed class RdbReader
         throw new RdbFormatException($"Unknown RDB string encoding type {length}", at);
     }
 
+    /// <summary>
+    /// A string copied into <paramref name="scratch"/> (grown when too small) instead of a new
+    /// array: what the loader uses for values it copies into its own structures anyway. The span is
+    /// valid until the scratch is used again.
+    /// </summary>
+    public ReadOnlySpan<byte> ReadStringInto(ref byte[] scratch)
+    {
+        long at = Offset;
+        ulong length = ReadLength(out bool encoded);
+        if (!encoded)
+        {
+            if (length > int.MaxValue) throw new RdbFormatException($"String length {length} is too large", at);
+            var target = Scratch(ref scratch, (int)length);
+            ReadInto(target);
+            return target;
+        }
+        switch ((byte)length)
+        {
+            case RdbFormat.EncodingInt8: return FormatInto(ref scratch, (sbyte)ReadByte());
+            case RdbFormat.EncodingInt16: return FormatInto(ref scratch, BinaryPrimitives.ReadInt16LittleEndian(Take(2)));
+            case RdbFormat.EncodingInt32: return FormatInto(ref scratch, BinaryPrimitives.ReadInt32LittleEndian(Take(4)));
+            case RdbFormat.EncodingLzf:
+            {
+                int compressedLength = ReadCount();
+                int plainLength = ReadCount();
+                var target = Scratch(ref scratch, plainLength);
+                int produced = compressedLength <= _buffer.Length
+                    ? Lzf.Decompress(Take(compressedLength), target)
+                    : Lzf.Decompress(ReadBytes(compressedLength), target);
+                if (produced != plainLength) throw new RdbFormatException("Invalid LZF compressed string", at);
+                return target;
+            }
+        }
+        throw new RdbFormatException($"Unknown RDB string encoding type {length}", at);
+    }
+
+    static Span<byte> Scratch(ref byte[] scratch, int n)
+    {
+        if (scratch.Length < n) scratch = new byte[Math.Max(n, Math.Min(scratch.Length * 2, Array.MaxLength))];
+        return scratch.AsSpan(0, n);
+    }
+
+    static ReadOnlySpan<byte> FormatInto(ref byte[] scratch, long value)
+    {
+        var target = Scratch(ref scratch, 20);
+        value.TryFormat(target, out int n, default, CultureInfo.InvariantCulture);
+        return target[..n];
+    }
+
+    void ReadInto(Span<byte> target)
+    {
+        int done = 0;
+        while (done < target.Length)
+        {
+            if (_start == _end && !Fill(1)) throw Eof();
+            int chunk = Math.Min(target.Length - done, _end - _start);
+            _buffer.AsSpan(_start, chunk).CopyTo(target[done..]);
+            _start += chunk;
+            done += chunk;
+        }
+    }
+
     public void SkipString()
     {
         long at = Offset;

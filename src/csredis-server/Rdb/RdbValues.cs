@@ -33,6 +33,28 @@ public static partial class RdbValues
     /// <summary>A whole key-value record: expiry, access hint, type, key, value.</summary>
     public static void WriteRecord(RdbWriter w, object item, long expireMs, AccessHint hint)
     {
+        if (item is byte[] packed)
+        {
+            WriteStringRecord(w, PackedString.Key(packed), PackedString.Value(packed), expireMs, PackedString.Lru(packed), hint);
+            return;
+        }
+        WriteRecordPrefix(w, expireMs, Db.AccessBits(item), hint);
+        w.WriteByte(TypeByteOf(item));
+        w.WriteString(StoredKey.Of(item));
+        WriteObject(w, (RedisObject)item);
+    }
+
+    /// <summary>The record of a string value given as its parts (a snapshot's copy of a packed string).</summary>
+    public static void WriteStringRecord(RdbWriter w, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long expireMs, uint accessBits, AccessHint hint)
+    {
+        WriteRecordPrefix(w, expireMs, accessBits, hint);
+        w.WriteByte(RdbFormat.TypeString);
+        w.WriteString(key);
+        w.WriteString(value);
+    }
+
+    static void WriteRecordPrefix(RdbWriter w, long expireMs, uint accessBits, AccessHint hint)
+    {
         if (expireMs != -1)
         {
             w.WriteByte(RdbFormat.OpcodeExpireTimeMs);
@@ -40,7 +62,7 @@ public static partial class RdbValues
         }
         if (hint != AccessHint.None)
         {
-            uint bits = Db.AccessBits(item);
+            uint bits = accessBits;
             if (hint == AccessHint.Idle)
             {
                 w.WriteByte(RdbFormat.OpcodeIdle);
@@ -52,16 +74,17 @@ public static partial class RdbValues
                 w.WriteByte((byte)LruClock.LfuDecayedCounter(bits));
             }
         }
-        w.WriteByte(TypeByteOf(item));
-        w.WriteString(StoredKey.Of(item));
-        if (item is byte[] packed) w.WriteString(PackedString.Value(packed));
-        else WriteObject(w, (RedisObject)item);
     }
+
+    /// <summary>Buffers for elements the reader copies straight into a value's own storage (no array per element).</summary>
+    sealed class ElementScratch { public byte[] Field = new byte[256], Value = new byte[256]; }
+    [ThreadStatic] static ElementScratch? _scratch;
+    static ElementScratch Scratch => _scratch ??= new ElementScratch();
 
     /// <summary>Null for an empty collection, which Redis skips on load and RESTORE rejects.</summary>
     public static object? ReadValue(RdbReader r, byte type, byte[] key)
     {
-        if (type == RdbFormat.TypeString) return PackedString.CreateForSet(key, r.ReadString());
+        if (type == RdbFormat.TypeString) return PackedString.CreateForSet(key, r.ReadStringInto(ref Scratch.Value));
         return ReadObject(r, type, key);
     }
 

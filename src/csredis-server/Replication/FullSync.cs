@@ -177,9 +177,11 @@ public sealed partial class ReplicationStream
         Attach(c);
         r.State = ReplicaState.WaitBgsaveStart;
         r.AckTimeMs = _server.CachedUnixMs;
+        if (Backlog == null && _server.IsReplica) EnsureBacklog();
         if (Backlog == null)
         {
-            // A fresh history: a replica of an older one of ours must not continue into this one.
+            // A master starts a fresh history (a replica keeps its master's id and offsets): a replica
+            // of an older history of ours must not continue into this one.
             _server.ReplId = RedisServer.NewReplId();
             _server.ReplId2 = new string('0', 40);
             _server.SecondReplOffset = -1;

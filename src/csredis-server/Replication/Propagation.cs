@@ -114,6 +114,15 @@ public sealed class Propagation
         Also(db.Id, [lazy ? Unlink : Del, key]);
     }
 
+    /// <summary>Decimal digits of a number, as a stream argument (PEXPIREAT's time, a popped count).</summary>
+    public static byte[] Number(long value) => System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static readonly byte[] SetWord = "SET"u8.ToArray(), PxAtWord = "PXAT"u8.ToArray(), KeepTtlWord = "KEEPTTL"u8.ToArray(),
+        PExpireAtWord = "PEXPIREAT"u8.ToArray(), PersistWord = "PERSIST"u8.ToArray(), SRemWord = "SREM"u8.ToArray(),
+        HSetWord = "HSET"u8.ToArray(), LPopWord = "LPOP"u8.ToArray(), RPopWord = "RPOP"u8.ToArray(),
+        ZPopMinWord = "ZPOPMIN"u8.ToArray(), ZPopMaxWord = "ZPOPMAX"u8.ToArray(), LMoveWord = "LMOVE"u8.ToArray(),
+        RPopLPushWord = "RPOPLPUSH"u8.ToArray(), DelWord = Del, UnlinkWord = Unlink;
+
     /// <summary>A key a command deleted on its own (EXPIRE in the past, GETDEL...) propagates as DEL or UNLINK like Redis's expire-driven deletions.</summary>
     public static byte[] DeleteWord(RedisServer server) =>
         server.Config.Registry.Find("lazyfree-lazy-expire")!.Get() == "yes" ? Unlink : Del;

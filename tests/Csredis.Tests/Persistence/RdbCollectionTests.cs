@@ -1,5 +1,6 @@
-// Lists, hashes, sets and sorted sets in both of their encodings cross between real Redis 7.0 and
-// csredis through RDB files and DUMP payloads, with equal DEBUG DIGEST on both sides.
+// Lists, hashes, sets and sorted sets in both of their encodings, in two databases and with
+// expiries, cross between real Redis 7.0 and csredis through RDB files and DUMP payloads, with
+// equal DEBUG DIGEST on both sides; redis-check-rdb accepts the file csredis wrote.
 using Csredis.Tests.Infrastructure;
 using Xunit;
 using static Csredis.Tests.Persistence.PersistenceKit;
@@ -52,6 +53,10 @@ public class RdbCollectionTests
         using (var rc = redis.Connect())
         {
             FillCollections(rc, seed: 21);
+            // A second database with its own collections and expiries.
+            Exec(rc, "SELECT", 5);
+            FillCollections(rc, seed: 23);
+            Exec(rc, "SELECT", 0);
             digest = Digest(rc);
             foreach (var key in probes) encodings[key] = Exec(rc, "OBJECT", "ENCODING", key).Text;
             Assert.Equal("OK", Exec(rc, "SAVE").Text);
@@ -64,6 +69,10 @@ public class RdbCollectionTests
             File.Delete(dir.File());
             Assert.Equal("OK", Exec(cc, "SAVE").Text);
         }
+        var check = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("redis-check-rdb", dir.File()) { RedirectStandardOutput = true })!;
+        string report = check.StandardOutput.ReadToEnd();
+        check.WaitForExit();
+        Assert.True(check.ExitCode == 0 && report.Contains("RDB looks OK!") && report.Contains("Checksum OK"), report);
         using (var redis = ServerProcess.StartRedis(ServerArgs(dir)))
         using (var rc = redis.Connect())
         {

@@ -3,8 +3,11 @@
 // server runs both back to back, nothing runs between them). A writer meanwhile increments a
 // counter, creates marker keys, overwrites, appends to, deletes and re-expires existing keys,
 // pushes to lists, changes hashes and sets in place, flips and grows bitmaps (SETBIT BITFIELD
-// BITOP), replaces lists by SORT ... STORE, flushes a whole database and swaps two; any of these leaking into the file, or an old version lost, changes
-// the digest of the file when real Redis loads it.
+// BITOP), replaces lists by SORT ... STORE, overwrites strings in place after a read lookup (SET
+// ... GET of the same length, PFCOUNT caching its estimate), flushes a whole database and swaps
+// two; any of these leaking into the file, or an old version lost, changes the digest of the file
+// when real Redis loads it. (Checked: without the capture in Snapshot.PrepareInPlaceWrite, or
+// without the write hooks, this test fails.)
 using Xunit;
 using System.Text;
 using Csredis.Tests.Infrastructure;
@@ -16,12 +19,14 @@ public class SnapshotConsistencyTests
 {
     const int BaseKeys = 200_000;
 
+    static string BaseValue(int i) => $"value-{i}-{new string('v', i % 64)}";
+
     static void FillBase(RawClient c)
     {
         var commands = new List<byte[][]>();
         for (int i = 0; i < BaseKeys; i++)
         {
-            commands.Add(Cmd("SET", $"key:{i}", $"value-{i}-{new string('v', i % 64)}"));
+            commands.Add(Cmd("SET", $"key:{i}", BaseValue(i)));
             if (i % 10 == 0) commands.Add(Cmd("PEXPIREAT", $"key:{i}", 4_000_000_000_000L + i));
             if (commands.Count >= 20_000) { Assert.Empty(Pipeline(c, commands)); commands.Clear(); }
         }
@@ -33,6 +38,7 @@ public class SnapshotConsistencyTests
             // Bitmaps grown twice have spare capacity: SETBIT may then change them in place.
             commands.Add(Cmd("SETBIT", $"bits:{i}", i % 500 * 8, 1));
             commands.Add(Cmd("SETBIT", $"bits:{i}", i % 500 * 8 + 800, 1));
+            commands.Add(Cmd("PFADD", $"hll:{i}", $"a{i}", $"b{i}", "c"));
         }
         commands.Add(Cmd("SELECT", 3));
         for (int i = 0; i < 20_000; i++) commands.Add(Cmd("SET", $"db3:{i}", i));
@@ -72,6 +78,12 @@ public class SnapshotConsistencyTests
                 batch.Add(Cmd("BITFIELD", $"bits:{random.Next(2_000)}", "INCRBY", "u8", $"#{random.Next(700)}", 1));
                 batch.Add(Cmd("BITOP", "OR", $"bits:{random.Next(2_000)}", $"bits:{m}", $"bits:{random.Next(2_000)}"));
                 batch.Add(Cmd("SORT", $"list:{random.Next(2_000)}", "ALPHA", "STORE", $"list:{m}"));
+                // Changes in place after a read lookup (no write hook on the way): SET ... GET with a
+                // value of the base value's length, PFCOUNT storing its estimate in the HLL header.
+                int g = random.Next(BaseKeys);
+                batch.Add(Cmd("SET", $"key:{g}", new string('G', BaseValue(g).Length), "GET"));
+                batch.Add(Cmd("PFADD", $"hll:{m}", $"e{marker}"));
+                batch.Add(Cmd("PFCOUNT", $"hll:{random.Next(2_000)}"));
             }
             if (marker % 2000 == 0)
             {
@@ -126,6 +138,14 @@ public class SnapshotConsistencyTests
             writer.Wait(TimeSpan.FromSeconds(30));
             Assert.False(writer.IsFaulted, writer.Exception?.ToString());
             Assert.NotEqual(expectedDigest, Digest(c));
+            // What the snapshot added to the process (Redis's copy-on-write size): real, and small
+            // next to the data set, because captured entries are copies released once written.
+            var info = Exec(c, "INFO", "persistence").Text + Exec(c, "INFO", "memory").Text;
+            long InfoField(string name) => long.Parse(info.Split("\r\n").First(l => l.StartsWith(name + ":"))[(name.Length + 1)..]);
+            long cow = InfoField("rdb_last_cow_size"), used = InfoField("used_memory");
+            Assert.True(cow > 0 && cow < used / 10, $"rdb_last_cow_size {cow} for used_memory {used}");
+            Assert.Equal(1, InfoField("rdb_saves"));
+            Assert.Contains("Fork CoW for RDB: current", server.LogText);
         }
         Assert.True(sentDuringSave > 0, "the writer must have run while the snapshot was written");
 

@@ -1,7 +1,8 @@
-// Failovers beyond the plain scene: passwords everywhere (requirepass, masterauth, auth-pass, a
-// sentinel's own requirepass), a master paused with SIGSTOP under min-replicas-to-write, mixed
-// groups of csredis-sentinel and real redis-sentinel with either kind as the elected leader, and a
-// sentinel-aware client (redis-py) that keeps writing through the failover.
+// Failovers beyond the plain scene, each played with real redis-server nodes and with csredis-server
+// nodes: passwords everywhere (requirepass, masterauth, auth-pass, a sentinel's own requirepass), a
+// master paused with SIGSTOP under min-replicas-to-write, mixed groups of csredis-sentinel and real
+// redis-sentinel with either kind as the elected leader (and real Sentinels alone watching
+// csredis-server), and a sentinel-aware client (redis-py) that keeps writing through the failover.
 using System.Diagnostics;
 using System.Text;
 using Csredis.Tests.Infrastructure;
@@ -16,13 +17,15 @@ public sealed class FailoverTests
 
     static string Raw(RawClient c, params string[] args) => Encoding.UTF8.GetString(c.Execute(args));
 
-    [Fact]
-    public void PasswordsOnServersAndSentinels()
+    [Theory]
+    [InlineData(ServerProcess.RedisName)]
+    [InlineData(ServerProcess.CsredisName)]
+    public void PasswordsOnServersAndSentinels(string nodeKind)
     {
         using var scene = new SentinelScene();
         string[] auth = ["--requirepass", "s3cret", "--masterauth", "s3cret"];
-        var master = scene.StartServer(ServerProcess.RedisName, auth);
-        var replica = scene.StartServer(ServerProcess.RedisName, ["--replicaof", "127.0.0.1", master.Port.ToString(), .. auth]);
+        var master = scene.StartServer(nodeKind, auth);
+        var replica = scene.StartServer(nodeKind, ["--replicaof", "127.0.0.1", master.Port.ToString(), .. auth]);
         scene.WaitFor(() => { using var c = replica.Connect(); Raw(c, "AUTH", "s3cret"); return Info(c, "replication").Contains("master_link_status:up"); },
             20, "replica link up with masterauth");
         // The sentinels have a requirepass of their own, which they also use to talk to each other.
@@ -56,12 +59,14 @@ public sealed class FailoverTests
     /// over; once resumed it refuses writes (NOREPLICAS, then READONLY once converted) and every write
     /// the new master acknowledged is still there, also on the old master after it resynchronized.
     /// </summary>
-    [Fact]
-    public void PausedMasterWithMinReplicasToWriteLosesNoAcknowledgedWrite()
+    [Theory]
+    [InlineData(ServerProcess.RedisName)]
+    [InlineData(ServerProcess.CsredisName)]
+    public void PausedMasterWithMinReplicasToWriteLosesNoAcknowledgedWrite(string nodeKind)
     {
         using var scene = new SentinelScene();
         string[] minReplicas = ["--min-replicas-to-write", "1", "--min-replicas-max-lag", "2"];
-        var (master, replicas) = scene.StartReplicatedGroup(ServerProcess.RedisName, 2, minReplicas, minReplicas);
+        var (master, replicas) = scene.StartReplicatedGroup(nodeKind, 2, minReplicas, minReplicas);
         var sentinels = Enumerable.Range(0, 3).Select(_ => scene.StartSentinel(Ours, master.Port, quorum: 2)).ToList();
         scene.WaitForDiscovery(sentinels: 3, replicas: 2);
 
@@ -121,12 +126,14 @@ public sealed class FailoverTests
     /// for it and adopt the new configuration from its hellos.
     /// </summary>
     [Theory]
-    [InlineData(Ours, Theirs, Ours)]
-    [InlineData(Theirs, Ours, Ours)]
-    public void MixedGroupFailsOverWithEitherKindAsLeader(string leaderKind, string secondKind, string thirdKind)
+    [InlineData(Ours, Theirs, Ours, ServerProcess.RedisName)]
+    [InlineData(Theirs, Ours, Ours, ServerProcess.RedisName)]
+    [InlineData(Theirs, Theirs, Theirs, ServerProcess.CsredisName)] // real Sentinels alone watching csredis-server
+    [InlineData(Ours, Theirs, Ours, ServerProcess.CsredisName)]
+    public void MixedGroupFailsOverWithEitherKindAsLeader(string leaderKind, string secondKind, string thirdKind, string nodeKind)
     {
         using var scene = new SentinelScene();
-        var (master, replicas) = scene.StartReplicatedGroup(ServerProcess.RedisName, 2);
+        var (master, replicas) = scene.StartReplicatedGroup(nodeKind, 2);
         var leader = scene.StartSentinel(leaderKind, master.Port, quorum: 1);
         var others = new[] { secondKind, thirdKind }.Select(k => scene.StartSentinel(k, master.Port, quorum: 2, downAfter: 60_000)).ToList();
         scene.WaitForDiscovery(sentinels: 3, replicas: 2);
@@ -149,11 +156,13 @@ public sealed class FailoverTests
     }
 
     /// <summary>redis-py (Debian's python3-redis) asks the csredis-sentinels for the master and keeps writing through a kill -9 failover.</summary>
-    [Fact]
-    public void SentinelAwareClientKeepsWritingAcrossAFailover()
+    [Theory]
+    [InlineData(ServerProcess.RedisName)]
+    [InlineData(ServerProcess.CsredisName)]
+    public void SentinelAwareClientKeepsWritingAcrossAFailover(string nodeKind)
     {
         using var scene = new SentinelScene();
-        var (master, replicas) = scene.StartReplicatedGroup(ServerProcess.RedisName, 2);
+        var (master, replicas) = scene.StartReplicatedGroup(nodeKind, 2);
         var sentinels = Enumerable.Range(0, 3).Select(_ => scene.StartSentinel(Ours, master.Port, quorum: 2)).ToList();
         scene.WaitForDiscovery(sentinels: 3, replicas: 2);
         string script = Path.Combine(RepoPaths.Root, "tests", "clients", "sentinel_writer.py");

@@ -1,5 +1,5 @@
-// The seeds' Sentinel scenes with csredis-sentinels watching real redis-server 7.0 master and
-// replicas on loopback (down-after-milliseconds 1000): SHUTDOWN of the master with two sentinels of
+// The seeds' Sentinel scenes with csredis-sentinels watching a master and replicas on loopback,
+// each scene played twice: with real redis-server 7.0 nodes and with csredis-server nodes (down-after-milliseconds 1000): SHUTDOWN of the master with two sentinels of
 // quorum 2 and 1 (seed 000); kill -9 of the master with three sentinels, the other replica
 // reconfigured, the old master back and converted, a replica restarted, the rewritten config and a
 // sentinel restarted from it (seed 001); the event sequences and pub/sub events the seeds show.
@@ -13,11 +13,13 @@ public sealed class SeedSceneTests
 {
     const string Ours = ServerProcess.CsredisSentinelName;
 
-    [Fact]
-    public void ShutdownOfTheMasterWithTwoSentinelsOfQuorumTwoAndOne()
+    [Theory]
+    [InlineData(ServerProcess.RedisName)]
+    [InlineData(ServerProcess.CsredisName)]
+    public void ShutdownOfTheMasterWithTwoSentinelsOfQuorumTwoAndOne(string nodeKind)
     {
         using var scene = new SentinelScene();
-        var (master, replicas) = scene.StartReplicatedGroup(ServerProcess.RedisName, 1);
+        var (master, replicas) = scene.StartReplicatedGroup(nodeKind, 1);
         var replica = replicas[0];
         var quorum2 = scene.StartSentinel(Ours, master.Port, quorum: 2);
         var quorum1 = scene.StartSentinel(Ours, master.Port, quorum: 1);
@@ -66,11 +68,13 @@ public sealed class SeedSceneTests
         Assert.Contains($"+sdown {oldMaster}", published);
     }
 
-    [Fact]
-    public void KillOfTheMasterWithThreeSentinelsThenTheOldMasterAndAReplicaComeBack()
+    [Theory]
+    [InlineData(ServerProcess.RedisName)]
+    [InlineData(ServerProcess.CsredisName)]
+    public void KillOfTheMasterWithThreeSentinelsThenTheOldMasterAndAReplicaComeBack(string nodeKind)
     {
         using var scene = new SentinelScene();
-        var (master, replicas) = scene.StartReplicatedGroup(ServerProcess.RedisName, 2);
+        var (master, replicas) = scene.StartReplicatedGroup(nodeKind, 2);
         var sentinels = Enumerable.Range(0, 3).Select(_ => scene.StartSentinel(Ours, master.Port, quorum: 2)).ToList();
         scene.WaitForDiscovery(sentinels: 3, replicas: 2);
         using (var c = master.Connect()) Assert.Equal("+OK\r\n", System.Text.Encoding.ASCII.GetString(c.Execute("SET", "before", "failover")));
@@ -101,7 +105,7 @@ public sealed class SeedSceneTests
         // Every sentinel first sees the old master down as a replica (a sentinel that learns the new
         // configuration late would otherwise never log +sdown, hence no -sdown either).
         scene.WaitFor(() => sentinels.All(s => s.LogText.Contains($"# +sdown {oldAsSlave}")), 15, "the old master seen down as a replica by every sentinel");
-        var back = scene.Track(ServerProcess.StartOnPort(ServerProcess.RedisName, oldPort, null));
+        var back = scene.Track(ServerProcess.StartOnPort(nodeKind, oldPort, null));
         scene.WaitFor(() => sentinels.Any(s => s.LogText.Contains($"* +convert-to-slave {oldAsSlave}")), 30, "+convert-to-slave of the old master");
         // Each sentinel pings its replicas once a second, so -sdown shows up on each within about a second of the others.
         scene.WaitFor(() => sentinels.All(s => s.LogText.Contains($"# -sdown {oldAsSlave}")), 10, "-sdown of the old master on every sentinel");
@@ -114,7 +118,7 @@ public sealed class SeedSceneTests
         int otherPort = other.Port;
         using (var c = other.Connect()) c.Send("SHUTDOWN", "NOSAVE");
         scene.WaitFor(() => sentinels.All(s => s.LogText.Contains($"# +sdown {otherNow}")), 15, "+sdown of the stopped replica");
-        scene.Track(ServerProcess.StartOnPort(ServerProcess.RedisName, otherPort, null, "--replicaof", "127.0.0.1", newPort.ToString()));
+        scene.Track(ServerProcess.StartOnPort(nodeKind, otherPort, null, "--replicaof", "127.0.0.1", newPort.ToString()));
         scene.WaitFor(() => sentinels.All(s => s.LogText.Contains($"* +reboot {otherNow}") && s.LogText.Contains($"# -sdown {otherNow}")),
             25, "+reboot and -sdown of the restarted replica");
 

@@ -1,5 +1,5 @@
-// A Sentinel topology of the seeds on loopback: Redis servers (real redis-server, or csredis-server
-// once it replicates) as master and replicas, and sentinels of either kind monitoring "mymaster"
+// A Sentinel topology of the seeds on loopback: Redis servers (real redis-server 7.0 or csredis-server)
+// as master and replicas, and sentinels of either kind monitoring "mymaster"
 // with down-after-milliseconds 1000, each writing its own config file in a temp dir. Every process
 // the scene starts is stopped by Dispose; waits are bounded and fail with every log attached.
 using System.Diagnostics;
