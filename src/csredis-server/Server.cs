@@ -437,10 +437,12 @@ public sealed partial class RedisServer
         if (CommandTimeFrozen == 0) CachedUnixMs = _wallClock.UnixMsAt(start);
         var outer = c.CurrentCommand;
         c.CurrentCommand = cmd;
+        if (outer == null) c.TopLevelCommand = cmd;
         var propagation = Replication.Propagation.Enter();
         cmd.Handler(c);
         Replication.Propagation.Exit(c, cmd, propagation);
         c.CurrentCommand = outer;
+        if (outer == null) c.TopLevelCommand = null;
         c.LastCommand = cmd;
         // A command that blocked is accounted for when it is served or times out.
         if ((c.Flags & ClientFlags.Blocked) != 0) return;

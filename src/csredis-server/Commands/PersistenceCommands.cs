@@ -6,6 +6,8 @@ using Csredis.Server.Networking;
 using Csredis.Server.Persistence;
 using Csredis.Server.Rdb;
 
+using Csredis.Server.Replication;
+
 namespace Csredis.Server.Commands;
 
 public static class PersistenceCommands
@@ -146,6 +148,8 @@ public static class PersistenceCommands
                 db.Delete(key);
                 c.Server.Dirty++;
                 c.Server.SignalKeyChange(c, db, key, "del");
+                if (c.Propagating)
+                    c.PropagateAs(c.Server.Config.Registry.Find("lazyfree-lazy-server-del")!.Get() == "yes" ? Propagation.UnlinkWord : Propagation.DelWord, key);
             }
             c.Reply.Ok();
             return;
@@ -155,6 +159,13 @@ public static class PersistenceCommands
         if (ttl > 0) db.SetExpire(key, ttl);
         RdbValues.ApplyAccessHints(item, idle, freq);
         c.Server.Dirty++;
+        // A relative TTL reaches replicas as the absolute time it became (RESTORE ... ABSTTL), as Redis 7.0.
+        if (ttl > 0 && !absTtl && c.Propagating)
+        {
+            var args = c.CopyArgs();
+            args[2] = Propagation.Number(ttl);
+            c.PropagateAs([.. args, Propagation.AbsTtlWord]);
+        }
         c.Server.SignalKeyChange(c, db, key, "restore");
         c.Reply.Ok();
     }

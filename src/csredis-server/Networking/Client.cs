@@ -51,6 +51,8 @@ public sealed partial class Client
     public long LastInteractionMs;
     public Command? LastCommand;
     public Command? CurrentCommand;
+    /// <summary>The command the client sent while it runs (EXEC while its queued commands run): what CLIENT LIST shows as cmd=, as Redis's lastcmd.</summary>
+    public Command? TopLevelCommand;
 
     public byte[] QueryBuffer;
     public int QueryLength;

@@ -115,7 +115,7 @@ public sealed partial class Client
         long argvMem = ArgumentBytes();
         int omem = Math.Max(0, Reply.Capacity - ReplyBuffer.InitialSize);
         long totalMem = QueryBuffer.Length + Reply.Capacity + argvMem + MultiMemory;
-        var cmd = CurrentCommand ?? LastCommand;
+        var cmd = TopLevelCommand ?? LastCommand;
         var s = new StringBuilder(256);
         s.Append("id=").Append(Id)
          .Append(" addr=").Append(Address)

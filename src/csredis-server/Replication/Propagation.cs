@@ -121,7 +121,7 @@ public sealed class Propagation
         PExpireAtWord = "PEXPIREAT"u8.ToArray(), PersistWord = "PERSIST"u8.ToArray(), SRemWord = "SREM"u8.ToArray(),
         HSetWord = "HSET"u8.ToArray(), LPopWord = "LPOP"u8.ToArray(), RPopWord = "RPOP"u8.ToArray(),
         ZPopMinWord = "ZPOPMIN"u8.ToArray(), ZPopMaxWord = "ZPOPMAX"u8.ToArray(), LMoveWord = "LMOVE"u8.ToArray(),
-        RPopLPushWord = "RPOPLPUSH"u8.ToArray(), DelWord = Del, UnlinkWord = Unlink;
+        RPopLPushWord = "RPOPLPUSH"u8.ToArray(), AbsTtlWord = "ABSTTL"u8.ToArray(), DelWord = Del, UnlinkWord = Unlink;
 
     /// <summary>A key a command deleted on its own (EXPIRE in the past, GETDEL...) propagates as DEL or UNLINK like Redis's expire-driven deletions.</summary>
     public static byte[] DeleteWord(RedisServer server) =>

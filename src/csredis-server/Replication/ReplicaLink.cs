@@ -507,8 +507,12 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         int leftover = _inLength;
         if (leftover > 0)
         {
-            Buffer.BlockCopy(_in, 0, master.QueryBuffer, 0, Math.Min(leftover, master.QueryBuffer.Length));
-            if (leftover > master.QueryBuffer.Length) leftover = master.QueryBuffer.Length;
+            if (leftover > master.QueryBuffer.Length)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(master.QueryBuffer);
+                master.QueryBuffer = System.Buffers.ArrayPool<byte>.Shared.Rent(leftover);
+            }
+            Buffer.BlockCopy(_in, 0, master.QueryBuffer, 0, leftover);
             master.QueryLength = leftover;
             _inLength = 0;
             BytesReadFromMaster(leftover);
@@ -540,6 +544,8 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             ApplyingMasterStream = true;
             try { c.RunCommand(); }
             finally { ApplyingMasterStream = false; }
+            // The command may have ended the link (its buffers are gone with it).
+            if (c != Master || (c.Flags & ClientFlags.Closed) != 0) return;
         }
         var bytes = c.QueryBuffer.AsSpan(commandStart, end - commandStart);
         if ((c.Flags & ClientFlags.Multi) != 0)

@@ -215,7 +215,7 @@ public sealed partial class ReplicationStream
     void Cron()
     {
         // serverCron runs hz times a second; replicationCron once a second.
-        if (++_cronLoops % Math.Max(1, _server.CurrentHz) != 0) return;
+        if (_cronLoops++ % Math.Max(1, _server.CurrentHz) != 0) return; // from the first serverCron on, as Redis's run_with_period
         long now = _server.CachedUnixMs;
         if (!_server.IsReplica && Replicas.Count > 0)
         {
@@ -270,6 +270,7 @@ public sealed partial class ReplicationStream
     /// <summary>Writes bytes straight to a replica's socket, outside its reply buffer (+FULLRESYNC, keep-alive newlines).</summary>
     internal unsafe bool SendDirect(Client c, ReadOnlySpan<byte> bytes)
     {
+        int waits = 0;
         while (bytes.Length > 0)
         {
             nint n;
@@ -278,7 +279,11 @@ public sealed partial class ReplicationStream
             {
                 int err = Common.Native.Libc.Errno;
                 if (n < 0 && err == Common.Native.Libc.EINTR) continue;
-                if (n < 0 && err == Common.Native.Libc.EAGAIN) { Thread.Sleep(1); continue; }
+                // These writes are a few bytes: a socket that takes none of them for a second is a dead replica.
+                if (n < 0 && err == Common.Native.Libc.EAGAIN && ++waits < 1000) { Thread.Sleep(1); continue; }
+                // Freed from the loop, not here: callers may be walking the replica list.
+                c.Flags |= ClientFlags.CloseAsap;
+                _server.Loop.Post(() => _server.FreeClient(c));
                 return false;
             }
             _server.Stats.NetOutputBytes += n;

@@ -205,6 +205,14 @@ public sealed class MasterReplicationTests
             foreach (var cmd in commands)
             {
                 if (cmd[0] == "#sleep") { Thread.Sleep(int.Parse(cmd[1])); continue; }
+                if (cmd[0] == "#restore")
+                {
+                    // RESTORE target ttl <DUMP of source> [options...]
+                    var payload = RespFrame.Parse(c.Execute("DUMP", cmd[1])).Payload!;
+                    c.Execute([Encoding.UTF8.GetBytes("RESTORE"), Encoding.UTF8.GetBytes(cmd[2]), Encoding.UTF8.GetBytes(cmd[3]), payload,
+                        .. cmd.Skip(4).Select(a => Encoding.UTF8.GetBytes(a))]);
+                    continue;
+                }
                 c.Execute(cmd);
             }
             afterRdb.AddRange(link.ReadUntilQuiet(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)));
@@ -256,6 +264,8 @@ public sealed class MasterReplicationTests
             ["ZUNIONSTORE", "zu", "1", "z"], ["ZRANGESTORE", "zr", "z", "0", "-1"], ["ZPOPMAX", "z"], ["ZADD", "z", "INCR", "5", "q"],
             ["SET", "r", "v"], ["RENAME", "r", "r2"], ["RENAMENX", "r2", "a"], ["COPY", "r2", "r3"], ["MOVE", "r3", "5"], ["PERSIST", "r2"], ["EXPIRE", "r2", "100"], ["PERSIST", "r2"],
             ["SORT", "l2", "STORE", "sorted"], ["RPUSH", "nums", "3", "1", "2"], ["SORT", "nums", "STORE", "sorted"], ["DEL", "a", "b", "nope"], ["UNLINK", "c", "nope"],
+            ["SET", "src", "hello"], ["#restore", "src", "k1", "0"], ["#restore", "src", "k2", "100000"], ["#restore", "src", "k3", "99999999999999", "ABSTTL"],
+            ["#restore", "src", "k1", "5000", "REPLACE", "IDLETIME", "10"], ["#restore", "src", "k1", "1", "REPLACE", "ABSTTL"],
             ["SELECT", "5"], ["DEL", "r3"], ["SELECT", "0"], ["FLUSHALL"],
         ];
         var redis = StreamFor(ServerProcess.RedisName, commands);

@@ -252,8 +252,26 @@ public sealed class ReplicaFromRedisTests
         Assert.Contains(role.Children[3].Text, new[] { "connect", "connecting" });
         Assert.Equal("-1", role.Children[4].Text);
 
-        // Promotion while the link is down, on both.
-        foreach (var s in new[] { ours, oracle }) Assert.Equal("+OK\r\n", Raw(s, "REPLICAOF", "NO", "ONE"));
+        // Promotion while the link is down, on both, the way a sentinel does it (inside MULTI): the log
+        // names the requesting client as Redis does (flags=x, the queued count, cmd=exec).
+        string Promote(ServerProcess s)
+        {
+            using var c = s.Connect();
+            return Raw(c, "MULTI") + Raw(c, "REPLICAOF", "NO", "ONE") + Raw(c, "CLIENT", "SETNAME", "sentinel-x-cmd") + Raw(c, "PING") + Raw(c, "EXEC");
+        }
+        foreach (var s in new[] { ours, oracle }) Assert.Equal("+OK\r\n", Raw(s, "CONFIG", "SET", "replica-serve-stale-data", "yes"));
+        Assert.Equal(Promote(oracle), Promote(ours));
+        static Dictionary<string, string> Requester(ServerProcess s)
+        {
+            WaitFor(() => s.LogText.Contains("MASTER MODE enabled"), Wait, "promotion logged");
+            var m = Regex.Match(s.LogText, @"MASTER MODE enabled \(user request from '([^']*)'\)");
+            return m.Groups[1].Value.Split(' ').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        }
+        var theirsRequester = Requester(oracle);
+        var oursRequester = Requester(ours);
+        Assert.Equal(theirsRequester.Keys, oursRequester.Keys);
+        foreach (var key in new[] { "flags", "db", "sub", "psub", "ssub", "multi", "cmd", "user", "resp", "name" })
+            Assert.Equal(theirsRequester[key], oursRequester[key]);
         Assert.Equal(Raw(oracle, "REPLICAOF", "NO", "ONE"), Raw(ours, "REPLICAOF", "NO", "ONE"));
         Assert.Equal(Raw(oracle, "GET", "k"), Raw(ours, "GET", "k"));
     }
