@@ -375,7 +375,7 @@ public static unsafe class SortCommand
             c.Reply.Integer(0);
             return;
         }
-        var list = new ListObject(c.ArgBytes(storeArg));
+        var list = new ListObject(c.ArgBytes(storeArg)) { KeepsDefaultFill = true };
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
         for (long j = start; j <= end; j++)
         {

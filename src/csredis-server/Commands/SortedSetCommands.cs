@@ -826,9 +826,9 @@ public static class SortedSetCommands
             for (int i = 1; i < SourceCount; i++)
             {
                 if (!Sources[i].TryGetScore(member, out double other)) return;
-                double weighted = Sources[i].Weight * other;
-                if (double.IsNaN(weighted)) weighted = 0;
-                value = Combine(value, weighted, Aggregate);
+                // Only the first set's product is reset from NaN (0 * inf) to 0, as in Redis: a later one
+                // makes SUM NaN (then 0) and leaves MIN/MAX as they were.
+                value = Combine(value, Sources[i].Weight * other, Aggregate);
             }
             if (Result.Find(member) >= 0) return;
             int id = Result.Add(member);

@@ -17,7 +17,6 @@ public static partial class RdbValues
     /// <summary>Size thresholds of the encodings (set-max-intset-entries, zset-max-listpack-*), from the server configuration.</summary>
     public static Func<(long SetMaxIntset, long ZsetMaxEntries, long ZsetMaxValue)> Limits = () => (512, 128, 64);
 
-    const int ListNodeBytes = 8 * 1024;
 
     static byte TypeByteOfObject(RedisObject o) => o switch
     {
@@ -42,18 +41,24 @@ public static partial class RdbValues
 
     static void WriteList(RdbWriter w, ListObject list)
     {
-        // Nodes are cut at about 8 KB (list-max-listpack-size -2); count them first for the header.
+        // One listpack per quicklist node, as Redis writes them: the nodes follow list-max-listpack-size
+        // as Redis's do, so DUMP payloads and RDB files carry Redis's bytes. Counted first for the header.
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
         var nodes = new List<byte[]>();
         var builder = new ListpackBuilder();
         if (list.Count > 0)
         {
             var p = list.First;
+            int node = p.Node;
             do
             {
-                var value = list.ValueAt(p, scratch);
-                if (builder.Count > 0 && builder.Bytes + value.Length + 10 > ListNodeBytes) nodes.Add(builder.Finish().ToArray());
-                builder.Add(value);
+                if (p.Node != node && builder.Count > 0)
+                {
+                    nodes.Add(builder.Finish().ToArray());
+                    builder = new ListpackBuilder();
+                }
+                node = p.Node;
+                builder.Add(list.ValueAt(p, scratch));
             } while (list.Next(ref p));
         }
         if (builder.Count > 0) nodes.Add(builder.Finish().ToArray());
@@ -121,21 +126,26 @@ public static partial class RdbValues
             w.WriteString(builder.Finish());
             return;
         }
+        // Redis writes a skiplist from the greatest element down (its loader then inserts at the head).
         w.WriteLength((ulong)count);
-        for (int i = 0; i < count; i++, walker.MoveNext())
+        if (count == 0) return;
+        walker = zset.WalkFrom(count - 1);
+        for (int i = 0; i < count; i++, walker.MovePrev())
         {
             w.WriteString(walker.Member);
             w.WriteBinaryDouble(walker.Score);
         }
     }
 
-    /// <summary>A score as Redis stores it in a listpack (d2string): integral values without a fraction, others %.17g.</summary>
+    /// <summary>A score as Redis 7.0's zzlInsertAt stores it in a listpack: an integer when double2ll
+    /// allows (integral, within ±LLONG_MAX/2 as a double, -0 included), else d2string's %.17g.</summary>
     static int ScoreText(double score, Span<byte> text)
     {
         if (double.IsNaN(score)) { "nan"u8.CopyTo(text); return 3; }
         if (double.IsPositiveInfinity(score)) { "inf"u8.CopyTo(text); return 3; }
         if (double.IsNegativeInfinity(score)) { "-inf"u8.CopyTo(text); return 4; }
-        if (score == Math.Floor(score) && Math.Abs(score) < 1e17 && !(score == 0 && double.IsNegative(score)))
+        const double LongHalf = long.MaxValue / 2; // 2^62 once a double, as in Redis's comparison
+        if (score >= -LongHalf && score <= LongHalf && score == Math.Floor(score))
             return NumberParsing.FormatInt64((long)score, text);
         return DoubleFormat.Format17g(score, text);
     }

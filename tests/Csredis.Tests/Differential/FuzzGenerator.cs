@@ -23,6 +23,8 @@ public enum FuzzCheck
     /// walks in order; as <see cref="Sorted"/> or <see cref="SortedPairs"/> for hash tables.</summary>
     OrderedIfCompact,
     OrderedPairsIfCompact,
+    /// <summary>DUMP: byte for byte unless the reference's key is a hash table (then the shape only).</summary>
+    ExactIfCompact,
     /// <summary>Same RESP shape: Redis picks at random (RANDOMKEY, HELLO's ids...).</summary>
     Shape,
     /// <summary>SRANDMEMBER, HRANDFIELD, ZRANDMEMBER: the same shape, and every member (with its value or
@@ -49,7 +51,7 @@ public sealed record FuzzStep(byte[][] Arguments, FuzzCheck Check)
         var prefix = Check switch
         {
             FuzzCheck.Sorted or FuzzCheck.SortedPairs or FuzzCheck.OrderedIfCompact or FuzzCheck.OrderedPairsIfCompact or FuzzCheck.ScanAll => "@sort ",
-            FuzzCheck.Shape or FuzzCheck.RandomMembers or FuzzCheck.Seconds or FuzzCheck.Milliseconds or FuzzCheck.PopSync => "~ ",
+            FuzzCheck.Shape or FuzzCheck.RandomMembers or FuzzCheck.ExactIfCompact or FuzzCheck.Seconds or FuzzCheck.Milliseconds or FuzzCheck.PopSync => "~ ",
             _ => "",
         };
         return prefix + string.Join(' ', Arguments.Select(Quote));
@@ -89,9 +91,20 @@ public sealed class FuzzGenerator
     /// <summary>The encoding thresholds a sequence starts with: small ones make every sequence cross them.</summary>
     public IReadOnlyList<FuzzStep> Setup { get; }
 
+    private readonly Action[] _families;
+    private readonly int[] _weights;
+    private readonly int _totalWeight;
+
     private FuzzGenerator(int seed)
     {
         _random = new Random(seed);
+        // Each sequence dwells on two families (sorted sets more often than the others), so their
+        // keys fill up and change encodings; the other families still come by.
+        _families = [StringCommand, ListCommand, HashCommand, SetCommand, SortedSetCommand, BitmapCommand, HyperLogLogCommand, SortCommand, KeyCommand];
+        _weights = [4, 4, 4, 4, 6, 2, 1, 2, 4];
+        for (var focus = 0; focus < 2; focus++)
+            _weights[_random.Next(3) == 0 ? 4 : _random.Next(_families.Length)] += 16;
+        _totalWeight = _weights.Sum();
         var small = _random.Next(4) != 0;
         string Pick(params string[] values) => values[_random.Next(values.Length)];
         var config = new[]
@@ -136,12 +149,18 @@ public sealed class FuzzGenerator
         _steps.Add(new FuzzStep(args.ToArray(), check));
     }
 
+    /// <summary>A third of a family's commands are its add command (case 0), so keys fill up.</summary>
+    private bool Grow() => Chance(35);
+
     private T Pick<T>(params T[] values) => values[_random.Next(values.Length)];
     private bool Chance(int percent) => _random.Next(100) < percent;
 
     // ---- the key space ----
-    private string TypedKey(char type) => Chance(80) ? $"{type}{_random.Next(8)}" : AnyKey();
-    private string AnyKey() => Chance(50) ? $"k{_random.Next(3)}" : $"{Pick('s', 'l', 'h', 'S', 'z', 'b', 'p')}{_random.Next(8)}";
+    // Key numbers are skewed towards 0 and 1 so that keys grow (and cross the encoding thresholds)
+    // instead of staying a handful of members spread over eight keys.
+    private int KeyNumber() => _random.Next(10) switch { < 4 => 0, < 6 => 1, 6 => 2, 7 => 3, _ => 4 + _random.Next(4) };
+    private string TypedKey(char type) => Chance(80) ? $"{type}{KeyNumber()}" : AnyKey();
+    private string AnyKey() => Chance(40) ? $"k{_random.Next(3)}" : $"{Pick('s', 'l', 'h', 'S', 'z', 'b', 'p')}{KeyNumber()}";
     private string[] Keys(char type, int max) => Enumerable.Range(0, 1 + _random.Next(max)).Select(_ => TypedKey(type)).ToArray();
 
     // ---- values ----
@@ -180,7 +199,9 @@ public sealed class FuzzGenerator
         < 10 => _random.Next(-5, 10).ToString(CultureInfo.InvariantCulture),
         10 => Pick("1.5", "-2.25", "0.1", "3.0000000000000004", "1e-300"),
         11 => Pick("inf", "-inf", "+inf", "Infinity"),
-        12 => Pick("nan", "abc", "", "1e400", "0x10"),
+        // Not 1e400: its strtod leaves errno at ERANGE, and Redis's SORT reads that stale errno
+        // ("One or more scores can't be converted into double" for the next numeric SORT of strings).
+        12 => Pick("nan", "abc", "", "0x10"),
         13 => Pick("1e308", "-1e308", "123456789012345678", "9007199254740993"),
         14 => Pick("-0", "+5", " 1", "1 "),
         _ => _random.Next(0, 4).ToString(CultureInfo.InvariantCulture),
@@ -198,19 +219,19 @@ public sealed class FuzzGenerator
         _ => new byte[] { (byte)'[', 0xff },
     };
     private string Milliseconds() => Pick("100000", "200000", "5000000", "-1", "0", "9223372036854775807", "abc");
-    private string Seconds() => Pick("100", "1000", "50000", "-5", "0", "9223372036854775807", "1.5");
+    private string Seconds() => Pick("100", "1000", "50000", "100", "-5", "0", "9223372036854775807", "1.5");
     private string Timeout() => Pick("0.01", "0.001", "0.02");
 
     private void Next()
     {
-        if (!_inMulti && Chance(3))
+        if (!_inMulti && Chance(2))
         {
             if (Chance(20)) Add(FuzzCheck.Exact, "WATCH", TypedKey(Pick('s', 'l', 'z')));
             Add(FuzzCheck.Exact, "MULTI");
             _inMulti = true;
             return;
         }
-        if (_inMulti && Chance(15))
+        if (_inMulti && Chance(25))
         {
             Add(FuzzCheck.Exact, Chance(80) ? "EXEC" : "DISCARD");
             _inMulti = false;
@@ -223,24 +244,22 @@ public sealed class FuzzGenerator
             else _steps.Add(new FuzzStep(Bytes([Pick("GET", "ZADD", "LPUSH", "HSET")]), FuzzCheck.Exact));
             return;
         }
-        switch (_random.Next(100))
+        var roll = _random.Next(_totalWeight);
+        for (var family = 0; ; family++)
         {
-            case < 12: StringCommand(); break;
-            case < 24: ListCommand(); break;
-            case < 36: HashCommand(); break;
-            case < 48: SetCommand(); break;
-            case < 72: SortedSetCommand(); break;
-            case < 78: BitmapCommand(); break;
-            case < 82: HyperLogLogCommand(); break;
-            case < 86: SortCommand(); break;
-            default: KeyCommand(); break;
+            roll -= _weights[family];
+            if (roll < 0)
+            {
+                _families[family]();
+                return;
+            }
         }
     }
 
     private void StringCommand()
     {
         var key = TypedKey('s');
-        switch (_random.Next(22))
+        switch (Grow() ? 0 : _random.Next(22))
         {
             case 0: case 1: Add(FuzzCheck.Exact, ["SET", key, Value(), .. Pick<object[]>([], ["NX"], ["XX"], ["GET"], ["EX", Seconds()], ["PX", Milliseconds()], ["KEEPTTL"], ["NX", "GET"], ["EX", "10", "PX", "10"])]); break;
             case 2: case 3: Add(FuzzCheck.Exact, "GET", key); break;
@@ -251,7 +270,7 @@ public sealed class FuzzGenerator
             case 8: Add(FuzzCheck.Exact, "STRLEN", key); break;
             case 9: Add(FuzzCheck.Exact, Pick("INCR", "DECR"), key); break;
             case 10: Add(FuzzCheck.Exact, Pick("INCRBY", "DECRBY"), key, Pick("1", "-7", "9223372036854775807", "-9223372036854775808", "abc", "1.5")); break;
-            case 11: Add(FuzzCheck.Exact, "INCRBYFLOAT", key, Pick("1.5", "-0.25", "1e308", "inf", "abc", "3")); break;
+            case 11: Add(FuzzCheck.Exact, "INCRBYFLOAT", key, Pick("1.5", "-0.25", "1e308", "inf", "abc", "3", "0.1", "1e-17", "5.0e3", "-1e17", "0.3333333333333333333", "")); break;
             case 12: Add(FuzzCheck.Exact, "SETRANGE", key, Pick("0", "3", "-1", "20", "536870912"), Value()); break;
             case 13: Add(FuzzCheck.Exact, "GETRANGE", key, Index(), Index()); break;
             case 14: Add(FuzzCheck.Exact, ["MSET", .. Keys('s', 3).SelectMany(k => new[] { k, Value() })]); break;
@@ -268,7 +287,7 @@ public sealed class FuzzGenerator
     private void ListCommand()
     {
         var key = TypedKey('l');
-        switch (_random.Next(24))
+        switch (Grow() ? 0 : _random.Next(24))
         {
             case < 4: Add(FuzzCheck.Exact, [Pick("LPUSH", "RPUSH"), key, .. Enumerable.Range(0, 1 + _random.Next(Chance(20) ? 12 : 3)).Select(_ => Value())]); break;
             case 4: Add(FuzzCheck.Exact, Pick("LPUSHX", "RPUSHX"), key, Value(), Value()); break;
@@ -296,7 +315,7 @@ public sealed class FuzzGenerator
     {
         var key = TypedKey('h');
         object Field() => Chance(80) ? Pick("f1", "f2", "f3", "f4", "f5", "f6", "n", "x") : Value();
-        switch (_random.Next(22))
+        switch (Grow() ? 0 : _random.Next(22))
         {
             case < 4: Add(FuzzCheck.Exact, ["HSET", key, .. Enumerable.Range(0, 1 + _random.Next(Chance(20) ? 10 : 3)).SelectMany(_ => new[] { Field(), Value() })]); break;
             case 4: Add(FuzzCheck.Exact, "HSETNX", key, Field(), Value()); break;
@@ -311,7 +330,7 @@ public sealed class FuzzGenerator
             case 13: Add(FuzzCheck.OrderedIfCompact, "HVALS", key); break;
             case 14: case 15: Add(FuzzCheck.OrderedPairsIfCompact, "HGETALL", key); break;
             case 16: Add(FuzzCheck.Exact, "HINCRBY", key, Pick("n", "f1", "x"), Pick("1", "-3", "9223372036854775807", "-9223372036854775808", "abc")); break;
-            case 17: Add(FuzzCheck.Exact, "HINCRBYFLOAT", key, Pick("n", "f1", "x"), Pick("1.5", "-0.5", "1e308", "inf", "abc", "2")); break;
+            case 17: Add(FuzzCheck.Exact, "HINCRBYFLOAT", key, Pick("n", "f1", "x"), Pick("1.5", "-0.5", "1e308", "inf", "abc", "2", "0.1", "1e-17", "-2.5e2", "123456789.123456789")); break;
             case 18: Add(FuzzCheck.RandomMembers, ["HRANDFIELD", key, .. Chance(70) ? [Count(), .. Chance(50) ? ["WITHVALUES"] : Array.Empty<object>()] : Array.Empty<object>()]); break;
             case 19: Add(FuzzCheck.ScanAll, ["HSCAN", key, "0", .. Chance(50) ? ["COUNT", Pick("1", "2", "10")] : Array.Empty<object>(), .. Chance(30) ? ["MATCH", Pick("f*", "*1", "?")] : Array.Empty<object>()]); break;
             default: Add(FuzzCheck.Exact, "HGET", key, "f1"); break;
@@ -322,7 +341,7 @@ public sealed class FuzzGenerator
     {
         var key = TypedKey('S');
         object M() => Chance(50) ? IntMember() : Member();
-        switch (_random.Next(24))
+        switch (Grow() ? 0 : _random.Next(24))
         {
             case < 4: Add(FuzzCheck.Exact, ["SADD", key, .. Enumerable.Range(0, 1 + _random.Next(Chance(20) ? 12 : 3)).Select(_ => M())]); break;
             case 4: Add(FuzzCheck.Exact, ["SREM", key, M(), .. Chance(50) ? [M()] : Array.Empty<object>()]); break;
@@ -344,7 +363,7 @@ public sealed class FuzzGenerator
 
     /// <summary>Lex ranges run on x0..x7, sorted sets whose scores are all 0: with mixed scores Redis's
     /// skiplist answers by its random level layout.</summary>
-    private string LexKey() => Chance(92) ? $"x{_random.Next(8)}" : Pick("s0", "x9");
+    private string LexKey() => Chance(95) ? $"x{KeyNumber()}" : "x9";
 
     private void SortedSetCommand()
     {
@@ -352,7 +371,7 @@ public sealed class FuzzGenerator
         var lexKey = LexKey();
         object[] Limit() => Chance(40) ? ["LIMIT", Pick("0", "1", "2", "-1"), Pick("1", "2", "-1", "0", "100")] : [];
         object[] WithScores() => Chance(50) ? ["WITHSCORES"] : [];
-        switch (_random.Next(40))
+        switch (Grow() ? 0 : _random.Next(40))
         {
             case < 5:
             {
@@ -414,11 +433,11 @@ public sealed class FuzzGenerator
 
     private void BitmapCommand()
     {
-        var key = Chance(70) ? $"b{_random.Next(8)}" : AnyKey();
+        var key = Chance(70) ? $"b{KeyNumber()}" : AnyKey();
         // 4294967295 is legal but makes a 512 MB string: the digests of two of those take seconds.
         string Offset() => Pick("0", "1", "7", "8", "15", "100", "-1", "100000", "4294967296", "abc");
         string Type() => Pick("u8", "i8", "u1", "i5", "u16", "i64", "u63", "u64", "i65", "x8");
-        switch (_random.Next(12))
+        switch (Grow() ? 0 : _random.Next(12))
         {
             case < 3: Add(FuzzCheck.Exact, "SETBIT", key, Chance(90) ? _random.Next(0, 64).ToString(CultureInfo.InvariantCulture) : Offset(), Pick("0", "1", "1", "2")); break;
             case 3: Add(FuzzCheck.Exact, "GETBIT", key, Chance(90) ? _random.Next(0, 64).ToString(CultureInfo.InvariantCulture) : Offset()); break;
@@ -455,12 +474,12 @@ public sealed class FuzzGenerator
 
     private void HyperLogLogCommand()
     {
-        var key = Chance(80) ? $"p{_random.Next(8)}" : AnyKey();
-        switch (_random.Next(6))
+        var key = Chance(80) ? $"p{KeyNumber()}" : AnyKey();
+        switch (Grow() ? 0 : _random.Next(6))
         {
             case < 2: Add(FuzzCheck.Exact, ["PFADD", key, .. Enumerable.Range(0, _random.Next(Chance(10) ? 300 : 5)).Select(i => Chance(80) ? "e" + _random.Next(2000) : Value())]); break;
-            case 2: Add(FuzzCheck.Exact, ["PFCOUNT", .. Enumerable.Range(0, 1 + _random.Next(2)).Select(_ => Chance(80) ? $"p{_random.Next(8)}" : AnyKey())]); break;
-            case 3: Add(FuzzCheck.Exact, ["PFMERGE", $"p{_random.Next(8)}", .. Enumerable.Range(0, _random.Next(3)).Select(_ => Chance(80) ? $"p{_random.Next(8)}" : AnyKey())]); break;
+            case 2: Add(FuzzCheck.Exact, ["PFCOUNT", .. Enumerable.Range(0, 1 + _random.Next(2)).Select(_ => Chance(80) ? $"p{KeyNumber()}" : AnyKey())]); break;
+            case 3: Add(FuzzCheck.Exact, ["PFMERGE", $"p{KeyNumber()}", .. Enumerable.Range(0, _random.Next(3)).Select(_ => Chance(80) ? $"p{KeyNumber()}" : AnyKey())]); break;
             default: Add(FuzzCheck.Exact, "GET", key); break;
         }
     }
@@ -489,7 +508,7 @@ public sealed class FuzzGenerator
     private void KeyCommand()
     {
         var key = AnyKey();
-        switch (_random.Next(28))
+        switch (_random.Next(30))
         {
             case 0: Add(FuzzCheck.Exact, ["DEL", key, .. Chance(30) ? [AnyKey()] : Array.Empty<object>()]); break;
             case 1: Add(FuzzCheck.Exact, ["EXISTS", key, .. Chance(30) ? [key, AnyKey()] : Array.Empty<object>()]); break;
@@ -514,6 +533,8 @@ public sealed class FuzzGenerator
             case 23: Add(FuzzCheck.Exact, "DBSIZE"); break;
             case 24: Add(FuzzCheck.Exact, "SELECT", Pick("0", "0", "1")); break;
             case 25: Add(FuzzCheck.Exact, "DEBUG", "DIGEST-VALUE", key); break;
+            case 26: Add(FuzzCheck.ExactIfCompact, "DUMP", Chance(50) ? key : Pick(TypedKey('z'), TypedKey('h'), TypedKey('S'), TypedKey('l'))); break;
+            case 27: if (Chance(30)) Add(FuzzCheck.Exact, "SWAPDB", "0", "1"); else Add(FuzzCheck.Exact, ["WATCH", key, .. Chance(30) ? [AnyKey()] : Array.Empty<object>()]); break;
             default: Add(FuzzCheck.Exact, "TYPE", key); break;
         }
     }

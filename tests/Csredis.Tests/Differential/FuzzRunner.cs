@@ -24,6 +24,11 @@ public sealed class FuzzRunner : IDisposable
 
     public int Plays { get; private set; }
 
+    /// <summary>CSREDIS_FUZZ_TRACE=file: every step played and the reference's reply, appended.</summary>
+    private static readonly TextWriter? Trace = Environment.GetEnvironmentVariable("CSREDIS_FUZZ_TRACE") is { Length: > 0 } path
+        ? TextWriter.Synchronized(new StreamWriter(path, append: true) { AutoFlush = true })
+        : null;
+
     public FuzzRunner(string candidateName)
     {
         _candidateName = candidateName;
@@ -132,10 +137,15 @@ public sealed class FuzzRunner : IDisposable
             if (_inMulti && step.Check is FuzzCheck.PopSync or FuzzCheck.ScanAll)
                 return null; // shrinking can move these into a transaction: their replies are random there
             var check = step.Check;
-            if (!_inMulti && check is FuzzCheck.OrderedIfCompact or FuzzCheck.OrderedPairsIfCompact)
+            if (!_inMulti && check is FuzzCheck.OrderedIfCompact or FuzzCheck.OrderedPairsIfCompact or FuzzCheck.ExactIfCompact)
             {
                 var encoding = RespFrame.Parse(r.Execute([Encoding.ASCII.GetBytes("OBJECT"), Encoding.ASCII.GetBytes("ENCODING"), step.Arguments.Length > 1 ? step.Arguments[1] : []])).Text;
-                check = encoding == "hashtable" ? (check == FuzzCheck.OrderedIfCompact ? FuzzCheck.Sorted : FuzzCheck.SortedPairs) : FuzzCheck.Exact;
+                check = encoding != "hashtable" ? FuzzCheck.Exact : check switch
+                {
+                    FuzzCheck.OrderedIfCompact => FuzzCheck.Sorted,
+                    FuzzCheck.OrderedPairsIfCompact => FuzzCheck.SortedPairs,
+                    _ => FuzzCheck.Shape,
+                };
             }
             byte[] expected, actual;
             if (check == FuzzCheck.ScanAll)
@@ -150,6 +160,7 @@ public sealed class FuzzRunner : IDisposable
                 actual = Execute(c, step.Arguments, runner._candidate.Name);
             }
 
+            Trace?.WriteLine($"{step.ToScriptLine()}\n    {Shorten(expected)}");
             var name = step.Name;
             var agree = _inMulti && name == "EXEC" ? AgreeExec(expected, actual) : Agree(check, expected, actual);
             if (_inMulti)
@@ -175,7 +186,7 @@ public sealed class FuzzRunner : IDisposable
         {
             FuzzCheck.OrderedIfCompact => FuzzCheck.Sorted,
             FuzzCheck.OrderedPairsIfCompact => FuzzCheck.SortedPairs,
-            FuzzCheck.PopSync or FuzzCheck.ScanAll or FuzzCheck.RandomMembers => FuzzCheck.Shape,
+            FuzzCheck.PopSync or FuzzCheck.ScanAll or FuzzCheck.RandomMembers or FuzzCheck.ExactIfCompact => FuzzCheck.Shape,
             _ => check,
         };
 

@@ -14,6 +14,13 @@ public sealed class ListObject : RedisObject
     /// <summary>list-max-listpack-size (alias list-max-ziplist-size), set by the config.</summary>
     public static int Fill = -2;
 
+    /// <summary>Redis's SORT ... STORE builds its list with quicklistCreate's default fill (-2, 8 KB nodes)
+    /// and never applies list-max-listpack-size to it: such a list keeps that fill for its life.</summary>
+    public bool KeepsDefaultFill { get; init; }
+
+    int OwnFill => KeepsDefaultFill ? -2 : Fill;
+    int OwnNodeByteLimit => OwnFill >= 0 ? SafetyLimit : 4096 << Math.Min(4, -OwnFill - 1);
+
     const int SafetyLimit = 8192; // node bytes for a positive (count) fill, as Redis's SIZE_SAFETY_LIMIT
 
     // A struct in the ring, so a one-node list costs one small array of nodes and no node object.
@@ -94,11 +101,11 @@ public sealed class ListObject : RedisObject
     public static int NodeByteLimit => Fill >= 0 ? SafetyLimit : 4096 << Math.Min(4, -Fill - 1);
 
     /// <summary>Whether one more element of <paramref name="entrySize"/> bytes fits in <paramref name="node"/>.</summary>
-    static bool AllowsInsert(ref Node node, int entrySize)
+    bool AllowsInsert(ref Node node, int entrySize)
     {
         if (node.Count == 0) return true;
-        if (node.Used + entrySize > NodeByteLimit) return false;
-        return Fill < 0 || node.Count < Math.Max(1, Fill);
+        if (node.Used + entrySize > OwnNodeByteLimit) return false;
+        return OwnFill < 0 || node.Count < Math.Max(1, OwnFill);
     }
 
     static void EnsureCapacity(ref Node node, int needed)
@@ -384,7 +391,7 @@ public sealed class ListObject : RedisObject
     void SplitIfOversized(int at)
     {
         ref var node = ref NodeAt(at);
-        bool over = node.Used > NodeByteLimit || Fill > 0 && node.Count > Fill;
+        bool over = node.Used > OwnNodeByteLimit || OwnFill > 0 && node.Count > OwnFill;
         if (!over || node.Count < 2) return;
         int half = node.Count / 2, pos = 0;
         for (int i = 0; i < half; i++) pos += EntrySizeAt(ref node, pos);
@@ -399,7 +406,7 @@ public sealed class ListObject : RedisObject
     /// <summary>A deep copy under another key (COPY, RENAME helpers).</summary>
     public override RedisObject Clone(byte[] newKey)
     {
-        var copy = new ListObject(newKey);
+        var copy = new ListObject(newKey) { KeepsDefaultFill = KeepsDefaultFill }; // quicklistDup keeps the fill
         for (int i = 0; i < _nodeCount; i++)
         {
             ref var node = ref NodeAt(i);
