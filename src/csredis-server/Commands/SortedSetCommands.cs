@@ -764,6 +764,18 @@ public static class SortedSetCommands
     // ---- ZUNION / ZINTER / ZDIFF -------------------------------------------------------------
 
     enum SetOp { Union, Inter, Diff }
+
+    /// <summary>Insertion sort (a handful of inputs): equal cardinalities keep their argument order.</summary>
+    static void SortByCardinalityStable(Source[] sources, int count)
+    {
+        for (int i = 1; i < count; i++)
+        {
+            var item = sources[i];
+            int j = i - 1;
+            for (; j >= 0 && sources[j].Count > item.Count; j--) sources[j + 1] = sources[j];
+            sources[j + 1] = item;
+        }
+    }
     enum Aggregate { Sum, Min, Max }
 
     /// <summary>A source of ZUNION & co.: a sorted set, or a plain set whose members all score 1.</summary>
@@ -910,6 +922,9 @@ public static class SortedSetCommands
         for (int i = 0; i < setCount; i++) sources[i] = new Source(items[i], weights[i]);
 
         var result = new MemberTable(withScores: true);
+        // Redis sorts the inputs smallest first (qsort by cardinality: glibc's is a stable merge sort)
+        // for union and intersection alike; the order decides how a sum rounds near 2^53.
+        if (op != SetOp.Diff) SortByCardinalityStable(sources, setCount);
         switch (op)
         {
             case SetOp.Union:
@@ -921,7 +936,6 @@ public static class SortedSetCommands
                 break;
             case SetOp.Inter:
                 // Walk the smallest input, probe the others (a missing key makes the result empty).
-                Array.Sort(sources, (a, b) => a.Count.CompareTo(b.Count));
                 if (sources[0].Count > 0)
                 {
                     var visitor = new InterVisitor { Result = result, Sources = sources, SourceCount = setCount, Aggregate = aggregate, Limit = limit, CountOnly = cardinalityOnly };
