@@ -51,7 +51,7 @@ WORK=$(mktemp -d /tmp/csredis-bench.XXXXXX)
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 mkdir -p bench/results
 REPORT=bench/results/$STAMP.md
-declare -A PID=() PORT=() DIR=()
+declare -A PID=() PORT=()
 
 cleanup() {
   for name in "${!PID[@]}"; do stop_server "$name"; done
@@ -60,51 +60,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-binary_of() { if [ "$1" = redis ]; then echo "$REDIS"; else echo "$CSREDIS"; fi; }
-
-# A port nobody listens on: random below the kernel's ephemeral range (so no outgoing connection
-# holds it), checked by a failing connect.
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$(( 20000 + RANDOM % 12000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  echo "compare.sh: no free port found" >&2; exit 1
-}
-
-# start_server NAME: starts redis or csredis with the shared settings; log in $WORK/NAME.log.
-# A port taken between probing and binding costs a retry on another port.
-start_server() {
-  local name=$1 port dir attempt
-  for attempt in 1 2 3; do
-    port=$(free_port); dir="$WORK/$name-data"
-    rm -rf "$dir"; mkdir -p "$dir"
-    "$(binary_of "$name")" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-      >"$WORK/$name.log" 2>&1 &
-    PID[$name]=$!; PORT[$name]=$port; DIR[$name]=$dir
-    for _ in $(seq 1 1000); do
-      if [ "$("$CLI" -p "$port" ping 2>/dev/null)" = PONG ]; then return; fi
-      kill -0 "${PID[$name]}" 2>/dev/null || break
-      sleep 0.01
-    done
-    stop_server "$name"
-    grep -q 'Address already in use' "$WORK/$name.log" || break
-  done
-  echo "compare.sh: $name did not start; its log:" >&2; cat "$WORK/$name.log" >&2; exit 1
-}
-
-stop_server() {
-  local name=$1 pid=${PID[$1]:-}
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  unset "PID[$name]"
-}
-
-emit() { printf '%s\n' "$*" | tee -a "$REPORT"; }
+BENCH_NAME=compare.sh
+. bench/servers.sh
 
 # Averages the CSV rows of all rounds per server and test; prints a markdown table (the console
 # shows the same table).
@@ -147,7 +104,6 @@ run_configuration() {
   summarize "$WORK"/redis-"$index"-*.csv "$WORK"/csredis-"$index"-*.csv | tee -a "$REPORT"
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 info_field() { "$CLI" -p "$1" info memory 2>/dev/null | tr -d '\r' | awk -F: -v field="$2" '$1 == field { print $2 }'; }
 
 run_memory() {
@@ -158,7 +114,7 @@ run_memory() {
   emit "|---|---:|---:|---:|---:|"
   local name before after used keys
   for name in redis csredis; do
-    start_server "$name"
+    start_server "$name" "$WORK/$name-data"
     before=$(rss_kb "${PID[$name]}")
     # shellcheck disable=SC2086
     "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q $MEMORY_ARGS >/dev/null 2>"$WORK/$name-memory.err" || {
@@ -222,8 +178,8 @@ run_startup() {
   echo "- settings: --bind 127.0.0.1 --save \"\" --appendonly no; rounds: $ROUNDS; ratio = csredis / Redis (rps: higher is better; latency: lower is better)"
 } | tee "$REPORT"
 
-start_server redis
-start_server csredis
+start_server redis "$WORK/redis-data"
+start_server csredis "$WORK/csredis-data"
 IFS=';' read -r -a CONFIGURATIONS <<<"$CONFIGS"
 for i in "${!CONFIGURATIONS[@]}"; do
   run_configuration "$i" "${CONFIGURATIONS[$i]}" "$TESTS" "$REQUESTS"
