@@ -276,12 +276,7 @@ public sealed partial class RedisServer
             Stats.RejectedConnections++;
             return;
         }
-        Sockets.ConfigureClientSocket(fd, Config.TcpKeepalive);
-        var client = new Client(this, fd, ++_nextClientId);
-        var (ip, port) = Sockets.PeerAddress(fd);
-        var (lip, lport) = Sockets.PeerAddress(fd, local: true);
-        client.Address = FormatAddress(ip, port);
-        client.LocalAddress = FormatAddress(lip, lport);
+        var client = CreateClient(fd, out var ip);
         if (Config.ProtectedMode && !Config.AuthRequired && !IsLoopback(ip))
         {
             var denied = System.Text.Encoding.ASCII.GetBytes("-" + ProtectedModeMessage + "\r\n");
@@ -454,6 +449,18 @@ public sealed partial class RedisServer
         if (Config.LatencyTracking) cmd.Latency.Record(duration * 1000);
         Stats.CommandsProcessed++;
         AfterCall?.Invoke(c, cmd, duration);
+    }
+
+    /// <summary>A client for a connected socket (accepted, or our link to a master): socket options, id, both addresses.</summary>
+    Client CreateClient(int fd, out string ip)
+    {
+        Sockets.ConfigureClientSocket(fd, Config.TcpKeepalive);
+        var client = new Client(this, fd, ++_nextClientId);
+        (ip, int port) = Sockets.PeerAddress(fd);
+        var (lip, lport) = Sockets.PeerAddress(fd, local: true);
+        client.Address = FormatAddress(ip, port);
+        client.LocalAddress = FormatAddress(lip, lport);
+        return client;
     }
 
     /// <summary>Observers of executed commands (SLOWLOG, LATENCY, MONITOR, propagation): client, command, microseconds.</summary>

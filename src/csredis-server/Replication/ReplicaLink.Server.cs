@@ -13,12 +13,7 @@ public sealed partial class RedisServer
     /// <summary>Wraps a connected socket into a client registered with the loop (the master client).</summary>
     public Client AdoptConnection(int fd)
     {
-        Sockets.ConfigureClientSocket(fd, Config.TcpKeepalive);
-        var client = new Client(this, fd, ++_nextClientId);
-        var (ip, port) = Sockets.PeerAddress(fd);
-        var (lip, lport) = Sockets.PeerAddress(fd, local: true);
-        client.Address = FormatAddress(ip, port);
-        client.LocalAddress = FormatAddress(lip, lport);
+        var client = CreateClient(fd, out _);
         Clients[client.Id] = client;
         Loop.AddFileEvent(fd, Libc.EPOLLIN, client);
         return client;
