@@ -76,31 +76,32 @@ public static class ReplicaMode
         Stdio.Error(eofMarker is null
             ? "SYNC done. Logging commands from master.\n"
             : $"SYNC done after {skipped + EofMarkerLength} bytes. Logging commands from master.\n"); // redis-cli counts the marker here
-        Stdio.Error("sending REPLCONF ACK 0\n");
-        connection.Send("REPLCONF", "ACK", "0");
-        // A master only starts streaming on an ACK received after it has put the replica online, which
-        // can be after our first one; repeat it each second, as replicas do, until the stream starts.
-        connection.Socket.ReceiveTimeout = 1000;
-        bool streaming = false;
+        if (eofMarker is not null)
+        {
+            // A master streams to a diskless replica only after its first ACK. redis-cli waits a second,
+            // then sends it as an ordinary command, so the first propagated item (often a SELECT) is read
+            // as the ACK's reply and never printed; csredis-cli drops it too, so the output is the same.
+            Thread.Sleep(1000);
+            Stdio.Error("sending REPLCONF ACK 0\n");
+            RespValue swallowed;
+            try { swallowed = connection.Execute("REPLCONF", "ACK", "0"); }
+            catch (RedisConnectionException)
+            {
+                Stdio.Error("\nI/O error\n");
+                Environment.Exit(1);
+                return;
+            }
+            if (swallowed.IsError) Stdio.Error($"REPLCONF ACK error: {swallowed.AsText()}\n");
+        }
         var line = new ArrayBufferWriter<byte>();
         while (true)
         {
             RespValue command;
             try { command = connection.ReadReply(); }
-            catch (TimeoutException)
-            {
-                if (!streaming) connection.Send("REPLCONF", "ACK", "0");
-                continue;
-            }
             catch (RedisConnectionException e)
             {
                 Program.PrintContextError(e.Message);
                 return;
-            }
-            if (!streaming)
-            {
-                streaming = true;
-                connection.Socket.ReceiveTimeout = 0;
             }
             line.ResetWrittenCount();
             ReplyFormatter.Csv(command, line);

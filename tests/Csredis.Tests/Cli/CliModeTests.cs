@@ -3,6 +3,7 @@
 // --latency (live counters), --topology (ours only). Each checks the shape and the facts instead.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Csredis.Tests.Infrastructure;
 using Xunit;
 
 namespace Csredis.Tests.Cli;
@@ -86,6 +87,66 @@ public sealed class CliModeTests(CliTestServer server) : IClassFixture<CliTestSe
             if (!process.HasExited) process.Kill();
             process.WaitForExit();
         }
+    }
+
+    /// <summary>redis-cli and csredis-cli as replicas of the same master print the same stream: both read
+    /// the first propagated item (here the SELECT) as the reply to their REPLCONF ACK and drop it.</summary>
+    [Theory]
+    [InlineData(ServerProcess.RedisName)]
+    [InlineData(ServerProcess.CsredisName)]
+    public async Task ReplicaModeStreamMatchesRedisCli(string masterKind)
+    {
+        using var master = ServerProcess.Start(masterKind, "--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "60");
+        var replicas = new[] { CliTestEnvironment.RealCli, CliTestEnvironment.OurCli }
+            .Select(cli => StartReplicaMode(cli, master.Port)).ToArray();
+        try
+        {
+            using var client = master.Connect();
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            // Both are online once the master has their ACK; only what is written after that is compared.
+            while (Regex.Matches(client.ExecuteFrame("INFO", "replication").Text, "state=online").Count < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the two cli replicas did not come online");
+                await Task.Delay(50);
+            }
+            foreach (var command in new[] { new[] { "SET", "a", "1" }, ["SELECT", "1"], ["RPUSH", "l", "x y", "\"q\""], ["SELECT", "0"], ["SET", "end", "1"] })
+                client.Execute(command);
+            foreach (var replica in replicas)
+                Assert.True(replica.EndSeen.Wait(TimeSpan.FromSeconds(10)), "no \"end\" line from " + replica.Process.StartInfo.FileName);
+            Assert.Equal(replicas[0].Lines, replicas[1].Lines);
+            Assert.Equal("\"SET\",\"a\",\"1\"", replicas[1].Lines[0]);
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                if (!replica.Process.HasExited) replica.Process.Kill();
+                replica.Process.WaitForExit();
+                replica.Process.Dispose();
+            }
+        }
+    }
+
+    private sealed record ReplicaModeProcess(Process Process, List<string> Lines, ManualResetEventSlim EndSeen);
+
+    private static ReplicaModeProcess StartReplicaMode(string cli, int port)
+    {
+        var info = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-p", port.ToString(), "--replica" }) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        var replica = new ReplicaModeProcess(process, [], new ManualResetEventSlim());
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        _ = Task.Run(() =>
+        {
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) is not null)
+            {
+                lock (replica.Lines) replica.Lines.Add(line);
+                if (line.Contains("\"end\"")) replica.EndSeen.Set();
+            }
+        });
+        return replica;
     }
 
     [Fact]
