@@ -92,16 +92,27 @@ run_configuration() {
   emit ""
   emit "## redis-benchmark -q -n $requests -t $tests $args ($ROUNDS rounds, alternating)"
   emit ""
+  local -A cpu=([redis]=0 [csredis]=0)
+  local before
   for round in $(seq 1 "$ROUNDS"); do
     for name in redis csredis; do
+      before=$(cpu_seconds "${PID[$name]}")
       # shellcheck disable=SC2086 # configuration arguments are word-split on purpose
       "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q -n "$requests" -t "$tests" $args --csv \
         >"$WORK/$name-$index-$round.csv" 2>"$WORK/$name-$index-$round.err" || {
           echo "compare.sh: redis-benchmark failed against $name:" >&2; cat "$WORK/$name-$index-$round.err" >&2; }
+      cpu[$name]=$(awk -v sum="${cpu[$name]}" -v a="$before" -v b="$(cpu_seconds "${PID[$name]}")" 'BEGIN { print sum + b - a }')
       "$CLI" -p "${PORT[$name]}" flushall >/dev/null 2>&1 || true
     done
   done
   summarize "$WORK"/redis-"$index"-*.csv "$WORK"/csredis-"$index"-*.csv | tee -a "$REPORT"
+  # Server CPU time is steadier than rps on a shared machine: it is what the server spent, whatever
+  # else ran. Requests counts every CSV row (LRANGE tests bring their LPUSH prelude).
+  local rows
+  rows=$(cat "$WORK"/redis-"$index"-*.csv | grep -c '^"[A-Z]')
+  emit ""
+  emit "$(awk -v r="${cpu[redis]}" -v c="${cpu[csredis]}" -v n="$((rows * requests))" 'BEGIN {
+    printf "Server CPU (user+system) per request over the table: redis %.2f us, csredis %.2f us, ratio %s", r * 1e6 / n, c * 1e6 / n, (r > 0 ? sprintf("%.2f", c / r) : "n/a") }')"
 }
 
 info_field() { "$CLI" -p "$1" info memory 2>/dev/null | tr -d '\r' | awk -F: -v field="$2" '$1 == field { print $2 }'; }

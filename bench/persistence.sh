@@ -67,8 +67,6 @@ BENCH_NAME=persistence.sh
 . bench/servers.sh
 cli() { "$CLI" -p "${PORT[$1]}" "${@:2}" | tr -d '\r'; }
 info_field() { cli "$1" info "$2" | awk -F: -v field="$3" '$1 == field { print $2 }'; }
-# CPU seconds (user + system) the process has used, from /proc/PID/stat (fields 14 and 15, in ticks).
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", b / a; else print "n/a" }'; }

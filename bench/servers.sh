@@ -49,4 +49,6 @@ stop_server() {
 }
 
 emit() { printf '%s\n' "$*" | tee -a "$REPORT"; }
+# CPU seconds (user + system) the process has used, from /proc/PID/stat (fields 14 and 15, in ticks).
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
