@@ -122,6 +122,9 @@ public sealed partial class RedisServer
     public bool PauseWritesOnly;
     long _pauseTimer;
     bool _resumePostponed;
+    /// <summary>Writes held by a FAILOVER waiting for its target: a pause of its own, which CLIENT UNPAUSE leaves alone.</summary>
+    public bool PausedForFailover { get; private set; }
+    public bool AnyPause => ClientsPaused || PausedForFailover;
     readonly List<Client> _postponed = new();
 
     /// <summary>Set by transactions: whether EXEC would run a write (an EXEC is then held by CLIENT PAUSE WRITE).</summary>
@@ -165,11 +168,15 @@ public sealed partial class RedisServer
         Replication = new Csredis.Server.Replication.ReplicationStream(this);
         // After the stream: the link relays into it and adds the replica's save info to the master's.
         ReplicaLink = new Replication.ReplicaLink(this);
+        Failover = new Replication.CoordinatedFailover(this);
         CommandFilters.Add(Transactions.QueueFilter);
     }
 
     /// <summary>The replication stream, backlog and attached replicas (master side).</summary>
     public readonly Csredis.Server.Replication.ReplicationStream Replication;
+
+    /// <summary>FAILOVER's state machine.</summary>
+    public readonly Csredis.Server.Replication.CoordinatedFailover Failover;
 
     public readonly Transactions Transactions;
     public readonly PubSub PubSub;
@@ -352,6 +359,8 @@ public sealed partial class RedisServer
             else if ((c.Flags & ClientFlags.CloseAfterReply) != 0) FreeClient(c);
         }
         _pendingWrites.Clear();
+        // Acks read in this iteration may complete a FAILOVER's wait (as Redis's beforeSleep does).
+        Failover.Update();
         if (ShutdownRequested) TryShutdown();
     }
 
@@ -575,7 +584,7 @@ public sealed partial class RedisServer
     void DatabasesCron()
     {
         // Keys do not expire while clients are paused: the dataset must stay as the pause found it.
-        if (!IsReplica && !ClientsPaused) ActiveExpire.Cycle(this);
+        if (!IsReplica && !AnyPause) ActiveExpire.Cycle(this);
         foreach (var db in Databases)
         {
             db.Main.ShrinkIfSparse();
@@ -613,6 +622,12 @@ public sealed partial class RedisServer
         });
     }
 
+    public void SetFailoverPause(bool on)
+    {
+        PausedForFailover = on;
+        if (!on) _resumePostponed = true;
+    }
+
     /// <summary>Ends the pause; held commands run before the loop next sleeps (not inside the current command).</summary>
     public void Unpause()
     {
@@ -633,11 +648,13 @@ public sealed partial class RedisServer
     /// </summary>
     bool HoldIfPaused(Client c, Command cmd)
     {
-        if (!ClientsPaused || (c.Flags & (ClientFlags.Replica | ClientFlags.Master)) != 0) return true;
+        if (!AnyPause || (c.Flags & (ClientFlags.Replica | ClientFlags.Master)) != 0) return true;
         bool isExec = cmd.Name == "exec";
         bool mayReplicate = cmd.Is(CommandFlags.Write | CommandFlags.MayReplicate)
             || (isExec && MultiQueueHasWrites != null && MultiQueueHasWrites(c));
-        if (PauseWritesOnly && !mayReplicate) return true;
+        // A FAILOVER holds writes only; with CLIENT PAUSE too, the stricter of the two wins.
+        bool writesOnly = !ClientsPaused || PauseWritesOnly;
+        if (writesOnly && !mayReplicate) return true;
         c.Postponed = (cmd, c.CopyArgs());
         c.Flags |= ClientFlags.Blocked;
         _postponed.Add(c);

@@ -39,6 +39,7 @@ public sealed class CommandTable
         BlockingCommands.Register(table);
         SyncCommands.Register(table);
         Replication.ReplicaCommands.Register(table);
+        Replication.CoordinatedFailover.Register(table);
         return table;
     }
 

@@ -329,7 +329,7 @@ public static class InfoCommand
         info.Field("role", s.IsReplica ? "slave" : "master");
         if (s.IsReplica) s.ReplicaLink.WriteInfo(info);
         s.Replication.WriteReplicaInfo(info);
-        info.Field("master_failover_state", "no-failover");
+        info.Field("master_failover_state", s.Failover.StateName);
         info.Field("master_replid", s.ReplId);
         info.Field("master_replid2", s.ReplId2);
         info.Field("master_repl_offset", s.MasterReplOffset);

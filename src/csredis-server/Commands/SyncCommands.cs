@@ -27,6 +27,12 @@ public static class SyncCommands
         var repl = server.Replication;
         // A replica asking again over the same link is ignored, as Redis does.
         if ((c.Flags & ClientFlags.Replica) != 0) return;
+        if (c.Argc > 3 && c.ArgIs(0, "psync"u8) && c.ArgIs(3, "failover"u8) && !Replication.CoordinatedFailover.AcceptPsyncFailover(c)) return;
+        if (server.Failover.State != Replication.FailoverState.None)
+        {
+            c.Error("NOMASTERLINK Can't SYNC while failing over"u8);
+            return;
+        }
         if (server.IsReplica && !(repl.MasterLinkUp?.Invoke() ?? false))
         {
             c.Error("NOMASTERLINK Can't SYNC while not connected with my master"u8);

@@ -21,6 +21,11 @@ public static class ReplicaCommands
     static void ReplicaOf(Client c)
     {
         var s = c.Server;
+        if (s.Failover.State != FailoverState.None)
+        {
+            c.Error("ERR REPLICAOF not allowed while failing over."u8);
+            return;
+        }
         if (c.ArgIs(1, "no"u8) && c.ArgIs(2, "one"u8))
         {
             if (s.MasterHost != null)

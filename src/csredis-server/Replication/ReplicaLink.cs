@@ -373,7 +373,10 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         }
         else Log.Notice("Partial resynchronization not possible (no cached master)");
         State = ReplicaLinkState.ReceivePsyncReply;
-        SendCommand("PSYNC", id, offset);
+        // A master failing over to us asks its target to promote itself first (CoordinatedFailover).
+        bool failingOver = _server.Failover.State == FailoverState.InProgress;
+        if (!(failingOver ? SendCommand("PSYNC", id, offset, "FAILOVER") : SendCommand("PSYNC", id, offset)) && failingOver)
+            _server.Failover.Abort("Write error to failover target");
     }
 
     void HandlePsyncReply(string line)
@@ -395,6 +398,7 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
                 _fullSyncReplId = new string('0', 40);
                 _fullSyncOffset = -1;
             }
+            _server.Failover.OnPsyncAnswered(accepted: true);
             BeginTransfer();
             return;
         }
@@ -416,17 +420,25 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
             _cached = null;
             KeepOwnStream();
             CreateMasterClient(cached.ReplId, cached.Offset, cached.Db);
+            _server.Failover.OnPsyncAnswered(accepted: true);
             Log.Notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             return;
         }
         if (line.StartsWith("-NOMASTERLINK", StringComparison.Ordinal) || line.StartsWith("-LOADING", StringComparison.Ordinal))
         {
             Log.Notice("Master is currently unable to PSYNC but should be in the future: " + line);
-            FailHandshake();
+            PsyncRefused();
             return;
         }
         Log.Warning("Unexpected reply to PSYNC from master: " + line);
-        FailHandshake();
+        PsyncRefused();
+    }
+
+    /// <summary>A FAILOVER in progress ends here (we become a master again); otherwise the handshake is retried.</summary>
+    void PsyncRefused()
+    {
+        if (_server.Failover.State == FailoverState.InProgress) _server.Failover.OnPsyncAnswered(accepted: false);
+        else FailHandshake();
     }
 
     bool SendCommand(params string[] args)

@@ -225,7 +225,7 @@ public sealed partial class ReplicationStream
         if (!_server.IsReplica && Replicas.Count > 0)
         {
             long period = _server.Config.Replication.PingReplicaPeriod;
-            if (_secondsTicks % Math.Max(1, period) == 0 && !_server.ClientsPaused)
+            if (_secondsTicks % Math.Max(1, period) == 0 && !_server.ClientsPaused && !_server.Failover.HoldsPings)
             {
                 // The PING goes into the stream (and the backlog) like any propagated command.
                 FeedCommand(-1, [PingWord]);
