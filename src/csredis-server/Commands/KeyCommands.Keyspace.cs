@@ -20,7 +20,7 @@ public static partial class KeyCommands
         var obj = (RedisObject)item;
         if (c.Server.SnapshotAllowsInPlaceWrite(obj))
         {
-            obj.Key = newKey;
+            obj.SetKey(newKey);
             return obj;
         }
         var clone = obj.Clone(newKey);

@@ -27,9 +27,13 @@ public enum ObjectType : byte { String = 0, List = 1, Set = 2, ZSet = 3, Hash = 
 /// <summary>Base of every non-string value: lists, hashes, sets, sorted sets.</summary>
 public abstract class RedisObject
 {
-    public byte[] Key;
+    /// <summary>The key, for every type but a small hash, which keeps it inside its packed array (HashObject).</summary>
+    protected byte[]? KeyBytes;
     public uint Lru;
-    protected RedisObject(byte[] key) { Key = key; Lru = LruClock.ForNewObject; }
+    protected RedisObject(byte[]? key) { KeyBytes = key; Lru = LruClock.ForNewObject; }
+    public virtual ReadOnlySpan<byte> Key => KeyBytes;
+    /// <summary>RENAME/MOVE in place: the same value under another key.</summary>
+    public virtual void SetKey(byte[] key) => KeyBytes = key;
     public abstract ObjectType Type { get; }
     /// <summary>Redis's name for the current encoding (OBJECT ENCODING).</summary>
     public abstract string EncodingName { get; }
@@ -276,9 +280,10 @@ public static class PackedString
         _ => "raw",
     };
 
-    static int VarintSize(int v) => v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+    // The key-length varint: packed strings hold it after their 4-byte header, small hashes at offset 0.
+    public static int VarintSize(int v) => v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 
-    static int WriteVarint(Span<byte> dst, int v)
+    public static int WriteVarint(Span<byte> dst, int v)
     {
         int i = 0;
         uint u = (uint)v;
@@ -288,11 +293,14 @@ public static class PackedString
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int ReadVarint(byte[] packed, out int size)
+    static int ReadVarint(byte[] packed, out int size) => ReadVarint(packed, HeaderSize, out size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ReadVarint(byte[] packed, int at, out int size)
     {
-        byte b = packed[HeaderSize];
+        byte b = packed[at];
         if (b < 0x80) { size = 1; return b; }
-        int result = 0, shift = 0, i = HeaderSize;
+        int result = 0, shift = 0, i = at;
         while (true)
         {
             b = packed[i++];
@@ -300,7 +308,7 @@ public static class PackedString
             if (b < 0x80) break;
             shift += 7;
         }
-        size = i - HeaderSize;
+        size = i - at;
         return result;
     }
 }

@@ -5,8 +5,10 @@
 //   "hashtable" a FieldTable once the hash holds more than hash-max-listpack-entries fields or a
 //               field or value longer than hash-max-listpack-value bytes. As in Redis 7.0 a hash
 //               never converts back.
-// The object keeps one data reference (array or table) so a small hash costs one object, its key
-// and one array.
+// The object keeps one data reference (array or table). A small hash also keeps its key at the
+// front of the listpack array ([key length varint][key][pairs...]), so it costs one object and one
+// array, where a separate key array would add a third object to every small hash; on conversion
+// the key moves to its own array.
 namespace Csredis.Server.Keyspace.Types;
 
 public sealed class HashObject : RedisObject
@@ -20,7 +22,42 @@ public sealed class HashObject : RedisObject
     object _data;     // byte[] (listpack) or FieldTable
     int _packedCount; // pairs in the listpack
 
+    // Until the first pair arrives the listpack is empty and the key stays in its own array: making
+    // the key block there would only make garbage, as the first write copies the array anyway.
     public HashObject(byte[] key) : base(key) => _data = Array.Empty<byte>();
+
+    public override ReadOnlySpan<byte> Key => _data is byte[] { Length: > 0 } packed ? PackedKey(packed) : KeyBytes;
+
+    public override void SetKey(byte[] key)
+    {
+        if (_data is not byte[] { Length: > 0 } packed) { KeyBytes = key; return; }
+        int start = EntriesStart(packed);
+        var renamed = KeyBlock(key, packed.Length - start);
+        packed.AsSpan(start).CopyTo(renamed.AsSpan(renamed.Length - (packed.Length - start)));
+        _data = renamed;
+    }
+
+    /// <summary>A listpack array holding only <paramref name="key"/>, with room for <paramref name="pairBytes"/> after it.</summary>
+    static byte[] KeyBlock(ReadOnlySpan<byte> key, int pairBytes)
+    {
+        var block = new byte[PackedString.VarintSize(key.Length) + key.Length + pairBytes];
+        int p = PackedString.WriteVarint(block, key.Length);
+        key.CopyTo(block.AsSpan(p));
+        return block;
+    }
+
+    static ReadOnlySpan<byte> PackedKey(byte[] packed)
+    {
+        int length = PackedString.ReadVarint(packed, 0, out int size);
+        return new ReadOnlySpan<byte>(packed, size, length);
+    }
+
+    /// <summary>Offset of the first field in a listpack array (just past the key).</summary>
+    static int EntriesStart(byte[] packed)
+    {
+        int length = PackedString.ReadVarint(packed, 0, out int size);
+        return size + length;
+    }
 
     public override ObjectType Type => ObjectType.Hash;
     public override string EncodingName => _data is FieldTable ? "hashtable" : "listpack";
@@ -29,7 +66,7 @@ public sealed class HashObject : RedisObject
     public long Count => _data is FieldTable t ? t.Count : _packedCount;
 
     public override long MemoryBytes =>
-        48 + 24 + Key.Length + (_data is FieldTable t ? t.MemoryBytes : 24 + ((byte[])_data).Length);
+        48 + 24 + (KeyBytes?.Length ?? 0) + (_data is FieldTable t ? t.MemoryBytes : ((byte[])_data).Length);
 
     // ---- listpack helpers ----
 
@@ -39,7 +76,7 @@ public sealed class HashObject : RedisObject
     static int FindPacked(byte[] packed, int used, ReadOnlySpan<byte> field)
     {
         Span<byte> scratch = stackalloc byte[PackedEntry.ScratchSize];
-        int pos = 0;
+        int pos = used > 0 ? EntriesStart(packed) : 0;
         while (pos < used)
         {
             var f = PackedEntry.Read(packed, pos, scratch, out int fsize);
@@ -48,6 +85,16 @@ public sealed class HashObject : RedisObject
             pos += PackedEntry.SizeAt(packed, pos);
         }
         return -1;
+    }
+
+    /// <summary>The listpack array with the key at its front (the key block alone while the hash has no pairs yet).</summary>
+    byte[] PackedWithKey()
+    {
+        var packed = (byte[])_data;
+        if (packed.Length > 0) return packed;
+        packed = KeyBlock(KeyBytes, 0);
+        KeyBytes = null;
+        return packed;
     }
 
     static byte[] Splice(byte[] packed, int start, int removed, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, bool insertTwo)
@@ -66,7 +113,8 @@ public sealed class HashObject : RedisObject
         var packed = (byte[])_data;
         var table = new FieldTable(_packedCount);
         Span<byte> fs = stackalloc byte[PackedEntry.ScratchSize], vs = stackalloc byte[PackedEntry.ScratchSize];
-        int pos = 0;
+        KeyBytes ??= PackedKey(packed).ToArray();
+        int pos = packed.Length > 0 ? EntriesStart(packed) : 0;
         while (pos < packed.Length)
         {
             var f = PackedEntry.Read(packed, pos, fs, out int fsize);
@@ -122,6 +170,7 @@ public sealed class HashObject : RedisObject
             else _data = Splice(packed, valuePos, oldSize, value, default, insertTwo: false);
             return false;
         }
+        packed = PackedWithKey();
         _data = Splice(packed, packed.Length, 0, field, value, insertTwo: true);
         _packedCount++;
         if (_packedCount > MaxListpackEntries) ConvertToTable();
@@ -139,7 +188,8 @@ public sealed class HashObject : RedisObject
         int i = 0;
         if (_data is byte[] packed && pairCount > 1)
         {
-            int bound = packed.Length;
+            bool keyed = packed.Length > 0;
+            int bound = keyed ? packed.Length : PackedString.VarintSize(KeyBytes!.Length) + KeyBytes.Length;
             for (int j = 0; j < pairCount; j++)
             {
                 var f = arg(source, first + 2 * j);
@@ -150,8 +200,19 @@ public sealed class HashObject : RedisObject
             if (bound >= 0)
             {
                 var work = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
-                packed.CopyTo(work, 0);
-                int used = packed.Length, count = _packedCount;
+                int used;
+                if (keyed)
+                {
+                    packed.CopyTo(work, 0);
+                    used = packed.Length;
+                }
+                else
+                {
+                    used = PackedString.WriteVarint(work, KeyBytes!.Length);
+                    KeyBytes.CopyTo(work, used);
+                    used += KeyBytes.Length;
+                }
+                int count = _packedCount;
                 for (; i < pairCount && count <= MaxListpackEntries; i++)
                 {
                     var f = arg(source, first + 2 * i);
@@ -172,6 +233,7 @@ public sealed class HashObject : RedisObject
                     created++;
                 }
                 _data = work.AsSpan(0, used).ToArray();
+                KeyBytes = null;
                 _packedCount = count;
                 System.Buffers.ArrayPool<byte>.Shared.Return(work);
                 if (count > MaxListpackEntries) ConvertToTable();
@@ -218,7 +280,7 @@ public sealed class HashObject : RedisObject
             _table = hash._data as FieldTable;
             _tableEnum = _table?.GetEnumerator() ?? default;
             _scratch = scratch;
-            _pos = 0;
+            _pos = _packed is { Length: > 0 } ? EntriesStart(_packed) : 0;
             Field = Value = default;
         }
 
@@ -246,7 +308,7 @@ public sealed class HashObject : RedisObject
     public void PackedPairAt(int index, Span<byte> scratch, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
     {
         var packed = (byte[])_data;
-        int pos = 0;
+        int pos = EntriesStart(packed);
         for (int i = 0; i < index; i++)
         {
             pos += PackedEntry.SizeAt(packed, pos);
@@ -260,9 +322,10 @@ public sealed class HashObject : RedisObject
     public override RedisObject Clone(byte[] newKey)
     {
         var copy = new HashObject(newKey);
-        if (_data is byte[] packed)
+        if (_data is byte[] { Length: > 0 } packed)
         {
-            copy._data = packed.AsSpan().ToArray();
+            copy._data = packed;
+            copy.SetKey(newKey); // writes a new array: nothing is shared with the original
             copy._packedCount = _packedCount;
             return copy;
         }
