@@ -474,7 +474,9 @@ public static class SortedSetCommands
                 ApplyLimit(ref first, ref count, offset, limit, reverse);
             }
         }
-        if (store) { StoreRange(c, zset, first, count, reverse); return; }
+        // Redis sizes the destination from the count only for a rank range; a BYSCORE or BYLEX result
+        // starts as a listpack and converts as it grows (which is where a -0 score becomes 0).
+        if (store) { StoreRange(c, zset, first, count, reverse, sizeHint: type == RangeType.Score || type == RangeType.Lex ? 0 : count); return; }
         ReplyRange(c, zset!, first, count, reverse, withScores);
     }
 
@@ -502,7 +504,7 @@ public static class SortedSetCommands
         count = (int)take;
     }
 
-    static void StoreRange(Client c, ZSetObject? source, int first, int count, bool reverse)
+    static void StoreRange(Client c, ZSetObject? source, int first, int count, bool reverse, int sizeHint)
     {
         var dstKey = c.Arg(1);
         if (count == 0)
@@ -511,7 +513,7 @@ public static class SortedSetCommands
             DeleteDestination(c, 1);
             return;
         }
-        var result = ZSetObject.CreateForResult(c.ArgBytes(1), count, 0, MaxEntries(c), MaxValue(c));
+        var result = ZSetObject.CreateForResult(c.ArgBytes(1), sizeHint, 0, MaxEntries(c), MaxValue(c));
         var walker = source!.WalkFrom(first);
         for (int i = 0; i < count; i++, walker.MoveNext()) result.Insert(walker.Member, walker.Score, MaxEntries(c), MaxValue(c));
         c.Db.Set(result);
