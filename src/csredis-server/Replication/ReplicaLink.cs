@@ -375,8 +375,8 @@ public sealed unsafe partial class ReplicaLink : IFileEventHandler
         State = ReplicaLinkState.ReceivePsyncReply;
         // A master failing over to us asks its target to promote itself first (CoordinatedFailover).
         bool failingOver = _server.Failover.State == FailoverState.InProgress;
-        if (!(failingOver ? SendCommand("PSYNC", id, offset, "FAILOVER") : SendCommand("PSYNC", id, offset)) && failingOver)
-            _server.Failover.Abort("Write error to failover target");
+        bool sent = failingOver ? SendCommand("PSYNC", id, offset, "FAILOVER") : SendCommand("PSYNC", id, offset);
+        if (!sent && failingOver) _server.Failover.Abort("Write error to failover target");
     }
 
     void HandlePsyncReply(string line)
