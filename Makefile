@@ -30,7 +30,7 @@ test-deps:
 	    localedef -i en_US -f UTF-8 en_US.UTF-8; } || true
 
 test: test-deps all
-	$(DOTNET) test tests/Csredis.Tests/Csredis.Tests.csproj -c $(CONFIG) --nologo --logger "console;verbosity=normal"
+	DOTNET=$(DOTNET) CONFIG=$(CONFIG) scripts/run-tests.sh
 
 bench: test-deps all
 	bench/compare.sh

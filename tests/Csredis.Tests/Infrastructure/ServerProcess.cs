@@ -215,6 +215,17 @@ public sealed class ServerProcess : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Asserts that a log line containing <paramref name="text"/> appears within a few seconds. The log
+    /// comes through the stdout pipe, so a line the server wrote before it replied can still be in
+    /// transit when the test reads the reply: reading <see cref="LogText"/> once races with it.
+    /// </summary>
+    public void AssertLogged(string text)
+    {
+        if (!WaitForLog(text, TimeSpan.FromSeconds(10)))
+            Xunit.Assert.Fail($"not in the log of {Name}: \"{text}\"\n{Describe()}");
+    }
+
     /// <summary>Graceful stop: SIGTERM, wait, then SIGKILL. Returns the exit code.</summary>
     public int Stop()
     {

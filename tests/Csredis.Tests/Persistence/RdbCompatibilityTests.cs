@@ -24,9 +24,9 @@ public class RdbCompatibilityTests
         using var csredis = ServerProcess.StartCsredis(ServerArgs(dir));
         using var cc = csredis.Connect();
         Assert.Equal(digest, Digest(cc));
-        Assert.Contains("Loading RDB produced by version 7.0.15", csredis.LogText);
-        Assert.Contains("Done loading RDB, keys loaded: 1200, keys expired: 0.", csredis.LogText);
-        Assert.Contains("DB loaded from disk:", csredis.LogText);
+        csredis.AssertLogged("Loading RDB produced by version 7.0.15");
+        csredis.AssertLogged("Done loading RDB, keys loaded: 1200, keys expired: 0.");
+        csredis.AssertLogged("DB loaded from disk:");
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public class RdbDurabilityTests
         Assert.False(File.Exists(dir.File()), "one change must not reach a save point of 2 changes");
         Exec(c, "SET", "b", "2");
         Assert.True(server.WaitForLog("Background saving terminated with success", TimeSpan.FromSeconds(10)), server.Describe());
-        Assert.Contains("2 changes in 1 seconds. Saving...", server.LogText);
+        server.AssertLogged("2 changes in 1 seconds. Saving...");
         Assert.True(long.Parse(Exec(c, "LASTSAVE").Text) > before);
         Assert.True(File.Exists(dir.File()));
     }
@@ -40,8 +40,8 @@ public class RdbDurabilityTests
             c.Send("SHUTDOWN");
             Assert.True(c.IsClosedByPeer(TimeSpan.FromSeconds(10)));
             server.Stop();
-            Assert.Contains("Saving the final RDB snapshot before exiting.", server.LogText);
-            Assert.Contains("DB saved on disk", server.LogText);
+            server.AssertLogged("Saving the final RDB snapshot before exiting.");
+            server.AssertLogged("DB saved on disk");
         }
         using (var server = ServerProcess.StartCsredis(ServerArgs(dir)))
         {

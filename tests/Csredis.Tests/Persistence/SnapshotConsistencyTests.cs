@@ -145,7 +145,7 @@ public class SnapshotConsistencyTests
             long cow = InfoField("rdb_last_cow_size"), used = InfoField("used_memory");
             Assert.True(cow > 0 && cow < used / 10, $"rdb_last_cow_size {cow} for used_memory {used}");
             Assert.Equal(1, InfoField("rdb_saves"));
-            Assert.Contains("Fork CoW for RDB: current", server.LogText);
+            server.AssertLogged("Fork CoW for RDB: current");
         }
         Assert.True(sentDuringSave > 0, "the writer must have run while the snapshot was written");
 

@@ -103,10 +103,10 @@ public sealed class MasterReplicationTests
             Eventually(() => Info(rc, "slave_repl_offset") == Info(mc, "master_repl_offset"), TimeSpan.FromSeconds(10), "the replica to catch up");
             Assert.Equal(Digest(mc), Digest(rc));
             string name = $"127.0.0.1:{replica.Port}";
-            Assert.Contains($"Replica {name} asks for synchronization", master.LogText);
-            Assert.Contains($"Full resync requested by replica {name}", master.LogText);
-            Assert.Contains("Starting BGSAVE for SYNC with target: " + (diskless == "yes" ? "replicas sockets" : "disk"), master.LogText);
-            Assert.Contains($"Synchronization with replica {name} succeeded", master.LogText);
+            master.AssertLogged($"Replica {name} asks for synchronization");
+            master.AssertLogged($"Full resync requested by replica {name}");
+            master.AssertLogged("Starting BGSAVE for SYNC with target: " + (diskless == "yes" ? "replicas sockets" : "disk"));
+            master.AssertLogged($"Synchronization with replica {name} succeeded");
             Assert.Matches($"slave0:ip=127.0.0.1,port={replica.Port},state=online,offset=\\d+,lag=\\d+", RespFrame.Parse(mc.Execute("INFO", "replication")).Text);
             Assert.Equal("1", Info(mc, "connected_slaves"));
             Assert.Equal("1", Info(mc, "repl_backlog_active"));
@@ -119,7 +119,7 @@ public sealed class MasterReplicationTests
             mc.Execute("SELECT", "0");
             Eventually(() => replica.LogText.Contains("Successful partial resynchronization with master."), TimeSpan.FromSeconds(15), "the partial resync");
             Assert.Matches($"Partial resynchronization request from {Regex.Escape(name)} accepted. Sending \\d+ bytes of backlog starting from offset \\d+.", master.LogText);
-            Assert.Contains($"Connection with replica {name} lost.", master.LogText);
+            master.AssertLogged($"Connection with replica {name} lost.");
             Eventually(() => Info(rc, "slave_repl_offset") == Info(mc, "master_repl_offset"), TimeSpan.FromSeconds(10), "the replica to catch up again");
             Assert.Equal(Digest(mc), Digest(rc));
         }
@@ -146,7 +146,7 @@ public sealed class MasterReplicationTests
                 TimeSpan.FromSeconds(10), "both replicas to catch up");
             Assert.Equal(Digest(mc), Digest(c1));
             Assert.Equal(Digest(mc), Digest(c2));
-            Assert.Contains("Delay next BGSAVE for diskless SYNC", master.LogText);
+            master.AssertLogged("Delay next BGSAVE for diskless SYNC");
             Assert.Single(Regex.Matches(master.LogText, "Starting BGSAVE for SYNC with target: replicas sockets"));
             Assert.Equal("2", Info(mc, "connected_slaves"));
             Assert.Contains("state=online", Info(mc, "slave1"));

@@ -51,7 +51,7 @@ public sealed class ReplicaChainTests
         Assert.Equal("+OK\r\n", Raw(master, "REPLICAOF", "127.0.0.1", ours.Port.ToString()));
         foreach (var node in new[] { sub, sibling, master })
             Assert.True(ours.WaitForLog($"Partial resynchronization request from 127.0.0.1:{node.Port} accepted.", Wait), ours.LogText);
-        Assert.Contains($"Setting secondary replication ID to {oldId}, valid up to offset: {offset + 1}.", ours.LogText);
+        ours.AssertLogged($"Setting secondary replication ID to {oldId}, valid up to offset: {offset + 1}.");
 
         FillEveryType(ours, 12);
         Raw(ours, "SET", "written", "on the promoted replica");
@@ -59,7 +59,7 @@ public sealed class ReplicaChainTests
         {
             WaitCaughtUp(ours, node);
             Assert.Equal(Digest(ours), Digest(node));
-            Assert.Contains("Successful partial resynchronization with master.", node.LogText);
+            node.AssertLogged("Successful partial resynchronization with master.");
         }
         Assert.Equal(0, Count(master.LogText, "Full resync from master"));
         Assert.Equal(1, Count(sibling.LogText, "Full resync from master"));

@@ -76,7 +76,7 @@ public sealed class ReplicaFromRedisTests
         FillEveryType(master, 3);
         var replica = scene.Csredis(ReplicaOf(master));
         WaitCaughtUp(master, replica);
-        Assert.Contains("Partial resynchronization not possible (no cached master)", replica.LogText);
+        replica.AssertLogged("Partial resynchronization not possible (no cached master)");
         using (new Writer(master))
         {
             Thread.Sleep(100);
@@ -96,7 +96,7 @@ public sealed class ReplicaFromRedisTests
         Assert.Equal(2, Count(log, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."));
         string masterId = Field(InfoReplication(master), "master_replid");
         Assert.Contains($"Trying a partial resynchronization (request {masterId}:", log);
-        Assert.Contains("Partial resynchronization request from", master.LogText);
+        master.AssertLogged("Partial resynchronization request from");
     }
 
     /// <summary>A replica restarted from its own RDB (which holds the master's id and offset) continues by PSYNC, as Redis does.</summary>
@@ -154,8 +154,8 @@ public sealed class ReplicaFromRedisTests
         foreach (var r in new[] { ours, oracle }) WaitCaughtUp(promoted, r);
         Assert.Equal(Digest(promoted), Digest(ours));
         Assert.Equal(1, Count(ours.LogText, "Full resync from master"));
-        Assert.Contains("Successful partial resynchronization with master.", ours.LogText);
-        Assert.Contains($"REPLICAOF 127.0.0.1:{promoted.Port} enabled (user request from 'id=", ours.LogText);
+        ours.AssertLogged("Successful partial resynchronization with master.");
+        ours.AssertLogged($"REPLICAOF 127.0.0.1:{promoted.Port} enabled (user request from 'id=");
 
         // Our history now is the oracle's: same ids and offsets.
         var mine = InfoReplication(ours);

@@ -24,9 +24,9 @@ public sealed class SeedSceneTests
         var quorum2 = scene.StartSentinel(Ours, master.Port, quorum: 2);
         var quorum1 = scene.StartSentinel(Ours, master.Port, quorum: 1);
         scene.WaitForDiscovery(sentinels: 2, replicas: 1);
-        Assert.Contains($"+monitor master {MasterName} 127.0.0.1 {master.Port} quorum 2", quorum2.LogText);
-        Assert.Contains($"+monitor master {MasterName} 127.0.0.1 {master.Port} quorum 1", quorum1.LogText);
-        Assert.Contains($"+sentinel sentinel ", quorum2.LogText);
+        quorum2.AssertLogged($"+monitor master {MasterName} 127.0.0.1 {master.Port} quorum 2");
+        quorum1.AssertLogged($"+monitor master {MasterName} 127.0.0.1 {master.Port} quorum 1");
+        quorum2.AssertLogged($"+sentinel sentinel ");
 
         // Clients of a sentinel see its events on channels named after them (PSUBSCRIBE *).
         using var events = quorum2.Connect();
@@ -49,13 +49,13 @@ public sealed class SeedSceneTests
             $"* +slave slave 127.0.0.1:{master.Port} 127.0.0.1 {master.Port} @ {MasterName} 127.0.0.1 {replica.Port}");
         // The other sentinel learns the new configuration from the leader's hello messages.
         // (Its own +sdown may come before or after the leader's vote request: timing.)
-        foreach (var line in new[] { $"# +sdown {oldMaster}", "# +new-epoch 1", "# +vote-for-leader " }) Assert.Contains(line, other.LogText);
+        foreach (var line in new[] { $"# +sdown {oldMaster}", "# +new-epoch 1", "# +vote-for-leader " }) other.AssertLogged(line);
         scene.AssertInOrder(other, "# +vote-for-leader ", "# +config-update-from sentinel ",
             $"# +switch-master {MasterName} 127.0.0.1 {master.Port} 127.0.0.1 {replica.Port}",
             $"* +slave slave 127.0.0.1:{master.Port} 127.0.0.1 {master.Port} @ {MasterName} 127.0.0.1 {replica.Port}");
         scene.WaitFor(() => scene.Sentinels.All(s => s.LogText.Contains($"# +sdown slave 127.0.0.1:{master.Port} 127.0.0.1 {master.Port} @ {MasterName} 127.0.0.1 {replica.Port}")),
             10, "the old master seen down as a replica");
-        if (quorum1 == leader) Assert.Contains($"# +odown {oldMaster} #quorum ", quorum1.LogText);
+        if (quorum1 == leader) quorum1.AssertLogged($"# +odown {oldMaster} #quorum ");
 
         // The pub/sub payloads are the log lines without the event name.
         var published = new List<string>();
@@ -137,8 +137,8 @@ public sealed class SeedSceneTests
         Assert.Equal(2, conf.Split('\n').Count(l => l.StartsWith($"sentinel known-sentinel {MasterName} 127.0.0.1 ", StringComparison.Ordinal)));
         Assert.DoesNotContain("\nsave ", conf);
         var restarted = scene.RestartSentinel(one);
-        Assert.Contains($"# Sentinel ID is {myId}", restarted.LogText);
-        Assert.Contains($"# +monitor master {MasterName} 127.0.0.1 {newPort} quorum 2", restarted.LogText);
+        restarted.AssertLogged($"# Sentinel ID is {myId}");
+        restarted.AssertLogged($"# +monitor master {MasterName} 127.0.0.1 {newPort} quorum 2");
         var fields = MasterFields(restarted);
         Assert.Equal("1", fields["config-epoch"]);
         Assert.Equal("2", fields["num-slaves"]);

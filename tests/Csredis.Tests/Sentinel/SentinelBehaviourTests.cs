@@ -68,8 +68,8 @@ public sealed class SentinelBehaviourTests
         Assert.Equal(Raw(b, "SENTINEL", "get-master-addr-by-name", m), Raw(a, "SENTINEL", "get-master-addr-by-name", m));
         // A SENTINEL SET shows up as an event and in the rewritten config.
         Assert.Equal("+OK\r\n", Raw(a, "SENTINEL", "set", m, "parallel-syncs", "3", "auth-pass", "pw"));
-        Assert.Contains($"# +set master {m} 127.0.0.1 {port} parallel-syncs 3", ours.LogText);
-        Assert.Contains($"# +set master {m} 127.0.0.1 {port} auth-pass ******", ours.LogText);
+        ours.AssertLogged($"# +set master {m} 127.0.0.1 {port} parallel-syncs 3");
+        ours.AssertLogged($"# +set master {m} 127.0.0.1 {port} auth-pass ******");
         Assert.Contains($"sentinel parallel-syncs {m} 3", scene.ConfigText(ours));
     }
 
@@ -92,7 +92,7 @@ public sealed class SentinelBehaviourTests
         Assert.Equal("*2\r\n$8\r\nsentinel\r\n*1\r\n$8\r\nmymaster\r\n", Raw(c, "ROLE"));
         Assert.Contains("redis_mode:sentinel", Info(c, "server"));
         Assert.Contains($"master0:name={MasterName},status=ok,address=127.0.0.1:{master.Port},slaves=1,sentinels=1", Info(c, "sentinel"));
-        Assert.Contains("Running mode=sentinel", sentinel.LogText);
+        sentinel.AssertLogged("Running mode=sentinel");
     }
 
     /// <summary>A sentinel stalled longer than the TILT trigger stops acting for the TILT period, as redis-sentinel does.</summary>
