@@ -6,16 +6,18 @@
 #     then a fresh replica is started; the time from its start to master_link_status:up on it;
 #  2. lag under load: redis-benchmark -t set -P 16 on the master with the replica attached;
 #     master_repl_offset minus the replica's acknowledged offset (slave0 offset= in the master's
-#     INFO) sampled every 100 ms during the run: mean and max, in bytes, and the mean as time (bytes
-#     divided by the run's stream rate: the faster master streams more bytes per second of lag);
-#     plus the run's rps.
+#     INFO) sampled every 10 ms during the run by bench/replication_lag_probe.py: mean and max, in
+#     bytes, and the mean as time (bytes divided by the run's stream rate: the faster master streams
+#     more bytes per second of lag); the replica acks once a second, so that mean is about half a
+#     second of stream for any master. Also the lag just after each ack: how far behind the
+#     replica was when it acknowledged, the part the master decides. Plus the run's rps.
 # Prints a table. Usage: bench/replication.sh   (environment: KEYS, BENCH_REQUESTS, MODE=yes|no
 # for repl-diskless-sync, CSREDIS=./csredis-server REDIS=redis-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KEYS=${KEYS:-1000000}
-BENCH_REQUESTS=${BENCH_REQUESTS:-2000000}
+BENCH_REQUESTS=${BENCH_REQUESTS:-6000000}
 MODE=${MODE:-yes}
 CSREDIS=${CSREDIS:-./csredis-server}
 REDIS=${REDIS:-redis-server}
@@ -35,7 +37,7 @@ info_field() { "$CLI" -p "$1" info replication | tr -d '\r' | sed -n "s/^$2:\(.*
 awk -v n="$KEYS" 'BEGIN { for (i = 0; i < n; i++) { k = "key:" i; v = "val:" i;
     printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, length(v), v } }' > "$WORK/load.resp"
 
-declare -A SYNC_MS LAG_MEAN LAG_MAX LAG_MS RPS
+declare -A SYNC_MS LAG_MEAN LAG_MAX LAG_MS RPS ACKS LAG_AT_ACK LAG_AT_ACK_MS
 for master in csredis redis; do
   bin=$CSREDIS; [ "$master" = redis ] && bin=$REDIS
   mport=$(free_port)
@@ -59,22 +61,13 @@ for master in csredis redis; do
   "$BENCHMARK" -p "$mport" -t set -P 16 -n "$BENCH_REQUESTS" -r 100000 -q > "$WORK/$master/bench.txt" 2>&1 &
   bpid=$!
   off0=$(info_field "$mport" master_repl_offset); t0=$(now_ms)
-  samples=0; sum=0; max=0
-  while kill -0 "$bpid" 2>/dev/null; do
-    line=$("$CLI" -p "$mport" info replication | tr -d '\r')
-    off=$(sed -n 's/^master_repl_offset:\(.*\)/\1/p' <<<"$line")
-    ack=$(sed -n 's/^slave0:.*offset=\([0-9]*\).*/\1/p' <<<"$line")
-    if [ -n "$off" ] && [ -n "$ack" ]; then
-      lag=$(( off - ack )); samples=$((samples + 1)); sum=$((sum + lag)); [ "$lag" -gt "$max" ] && max=$lag
-    fi
-    sleep 0.1
-  done
+  read -r _samples LAG_MEAN[$master] LAG_MAX[$master] ACKS[$master] LAG_AT_ACK[$master] \
+    < <(/usr/bin/python3 bench/replication_lag_probe.py "$mport" "$bpid")
   wait "$bpid" || true
   rate=$(( ( $(info_field "$mport" master_repl_offset) - off0 ) * 1000 / ( $(now_ms) - t0 + 1 ) ))
-  LAG_MEAN[$master]=$(( samples > 0 ? sum / samples : 0 ))
   # The same lag as time: how many milliseconds of this run's stream the replica had not acknowledged.
   LAG_MS[$master]=$(( rate > 0 ? LAG_MEAN[$master] * 1000 / rate : 0 ))
-  LAG_MAX[$master]=$max
+  LAG_AT_ACK_MS[$master]=$(( rate > 0 ? LAG_AT_ACK[$master] * 1000 / rate : 0 ))
   RPS[$master]=$(grep -o 'SET: [0-9.]* requests per second' "$WORK/$master/bench.txt" | awk '{print $2}' | tail -1)
   kill "$rpid" 2>/dev/null || true
   "$CLI" -p "$mport" shutdown nosave >/dev/null 2>&1 || true
@@ -88,3 +81,6 @@ printf '| %-44s | %14s | %14s |\n' "SET -P 16 rps during replication" "${RPS[csr
 printf '| %-44s | %14s | %14s |\n' "lag: offset - replica ack, mean (bytes)" "${LAG_MEAN[csredis]}" "${LAG_MEAN[redis]}"
 printf '| %-44s | %14s | %14s |\n' "lag: offset - replica ack, max (bytes)" "${LAG_MAX[csredis]}" "${LAG_MAX[redis]}"
 printf '| %-44s | %14s | %14s |\n' "mean lag as stream time (ms)" "${LAG_MS[csredis]}" "${LAG_MS[redis]}"
+printf '| %-44s | %14s | %14s |\n' "acks seen during the run" "${ACKS[csredis]}" "${ACKS[redis]}"
+printf '| %-44s | %14s | %14s |\n' "lag just after each ack, mean (bytes)" "${LAG_AT_ACK[csredis]}" "${LAG_AT_ACK[redis]}"
+printf '| %-44s | %14s | %14s |\n' "lag just after each ack, as stream time (ms)" "${LAG_AT_ACK_MS[csredis]}" "${LAG_AT_ACK_MS[redis]}"

@@ -151,6 +151,9 @@ public sealed partial class RedisServer
         Databases = new Db[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(this, i);
         Loop.BeforeSleep = BeforeSleep;
+        // Sentinel traffic is a few messages a second: nothing to poll for.
+        Loop.BusyPollMicros = sentinelMode ? 0 : Config.BusyPollMicros;
+        if (!sentinelMode) Config.Registry.Find("busy-poll-us")!.ApplyChange = () => { Loop.BusyPollMicros = Config.BusyPollMicros; return null; };
         CommandFilters.Add(HoldIfPaused);
         Config.Registry.Find("port")!.ApplyChange = () => Rebind("Unable to listen on this port");
         Config.Registry.Find("bind")!.ApplyChange = () => Rebind("Failed to bind to specified addresses.");

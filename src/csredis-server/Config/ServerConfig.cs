@@ -32,6 +32,8 @@ public sealed class ServerConfig
     public string MaxMemoryPolicy = "noeviction";
     public string RequirePass = "";
     public int Hz = 10;
+    /// <summary>csredis's own directive: the event loop's busy-poll window (see EventLoop); 0 turns it off.</summary>
+    public int BusyPollMicros = 50;
     public bool DynamicHz = true;
     public bool ActiveRehashing = true;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
@@ -161,6 +163,7 @@ public sealed class ServerConfig
         r.Integer("lfu-decay-time", 0, int.MaxValue, () => Keyspace.LruClock.LfuDecayMinutes, v => Keyspace.LruClock.LfuDecayMinutes = (int)v);
         r.Text("requirepass", () => RequirePass, v => RequirePass = v);
         r.Integer("hz", 0, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500));
+        r.Integer("busy-poll-us", 0, 1000, () => BusyPollMicros, v => BusyPollMicros = (int)v);
         r.Bool("dynamic-hz", () => DynamicHz, v => DynamicHz = v);
         r.Bool("activerehashing", () => ActiveRehashing, v => ActiveRehashing = v);
         r.Memory("proto-max-bulk-len", 1024 * 1024, long.MaxValue, () => ProtoMaxBulkLen, v => ProtoMaxBulkLen = v);

@@ -205,4 +205,27 @@ public class ConfigFileTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    // busy-poll-us is csredis's own directive (the event loop's polling window); everything else about
+    // it behaves as a Redis integer directive: file, CONFIG GET/SET, range errors, REWRITE.
+    [Fact]
+    public void BusyPollWindowIsAnOrdinaryIntegerDirective()
+    {
+        var dir = Paths.TempDir();
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "c.conf"), "busy-poll-us 0\n");
+            using var server = TestServer.Start(Paths.Csredis, dir, "c.conf", "--save", "");
+            using var client = server.Connect();
+            Assert.Equal(new List<object?> { "busy-poll-us", "0" }, client.Call("CONFIG", "GET", "busy-poll-us"));
+            for (int i = 0; i < 50; i++) Assert.Equal("OK", client.Call("SET", "k" + i, "v"));
+            Assert.Equal("OK", client.Call("CONFIG", "SET", "busy-poll-us", "200"));
+            for (int i = 0; i < 50; i++) Assert.Equal("v", client.Call("GET", "k" + i));
+            Assert.Equal("ERR CONFIG SET failed (possibly related to argument 'busy-poll-us') - argument must be between 0 and 1000 inclusive",
+                Assert.IsType<RespError>(client.Call("CONFIG", "SET", "busy-poll-us", "1001")).Message);
+            Assert.Equal("OK", client.Call("CONFIG", "REWRITE"));
+            Assert.Contains("busy-poll-us 200", File.ReadAllText(Path.Combine(dir, "c.conf")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
