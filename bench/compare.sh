@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks ./csredis-server against real redis-server under identical settings (loopback, free
 # ports, save "", appendonly no) with the same redis-benchmark arguments, alternating the two servers
-# round by round so drift on a shared machine hits both alike. Prints one table per configuration
-# (rps, p50, p99 and csredis/Redis ratios, averaged over the rounds) for the string tests (issue 2's
+# test by test so drift on a shared machine hits both alike. Prints one table per configuration
+# (rps, p50, p99 and csredis/Redis ratios, the medians of the rounds) for the string tests (issue 2's
 # targets) and for the list/set/hash/zset tests (issue 3's), a memory comparison (VmRSS and INFO
 # used_memory after a large SET load), the data-type memory table of bench/memory-lists-hashes.py
 # (1M-field hash, 1M-member zset, 1M-element list, 100k small hashes...) and startup times (exec to
@@ -10,7 +10,7 @@
 #
 # Usage: bench/compare.sh [rounds]
 # Environment (all optional):
-#   ROUNDS=2                     rounds per configuration (also the first argument)
+#   ROUNDS=5                     rounds per configuration (also the first argument)
 #   REQUESTS=200000              -n for the throughput configurations
 #   TESTS=ping,set,get,incr,mset -t for the throughput configurations
 #   CONFIGS='-c 50;-c 50 -P 16;-c 1'  configurations, ';'-separated extra redis-benchmark arguments
@@ -26,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${1:-${ROUNDS:-2}}
+ROUNDS=${1:-${ROUNDS:-5}}
 REQUESTS=${REQUESTS:-200000}
 TESTS=${TESTS:-ping,set,get,incr,mset}
 CONFIGS=${CONFIGS:-'-c 50;-c 50 -P 16;-c 1'}
@@ -63,24 +63,30 @@ trap 'exit 130' INT TERM
 BENCH_NAME=compare.sh
 . bench/servers.sh
 
-# Averages the CSV rows of all rounds per server and test; prints a markdown table (the console
-# shows the same table).
+# Takes the median of all rounds per server and test (a round that met a burst of the machine's
+# neighbours moves a median less than a mean); prints a markdown table (the console shows the same).
 summarize() {
   awk -F'","|^"|"$' '
     FNR == 1 { server = (FILENAME ~ /\/redis-/) ? "redis" : "csredis"; next }
     $2 != "" {
       key = server SUBSEP $2
       if (!(($2) in seen)) { seen[$2] = 1; order[++tests] = $2 }
-      n[key]++; rps[key] += $3; p50[key] += $6; p99[key] += $8
+      i = ++n[key]; rps[key, i] = $3; p50[key, i] = $6; p99[key, i] = $8
     }
-    function avg(sum, key) { return n[key] ? sum / n[key] : 0 }
+    function median(values, key,    count, i, j, v, t) {
+      count = n[key]
+      if (!count) return 0
+      for (i = 1; i <= count; i++) v[i] = values[key, i] + 0
+      for (i = 2; i <= count; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+      return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+    }
     function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "n/a" }
     END {
       print "| test | redis rps | csredis rps | rps ratio | redis p50 ms | csredis p50 ms | p50 ratio | redis p99 ms | csredis p99 ms | p99 ratio |"
       print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
       for (i = 1; i <= tests; i++) {
         t = order[i]; r = "redis" SUBSEP t; c = "csredis" SUBSEP t
-        rr = avg(rps[r], r); cr = avg(rps[c], c); r50 = avg(p50[r], r); c50 = avg(p50[c], c); r99 = avg(p99[r], r); c99 = avg(p99[c], c)
+        rr = median(rps, r); cr = median(rps, c); r50 = median(p50, r); c50 = median(p50, c); r99 = median(p99, r); c99 = median(p99, c)
         printf "| %s | %.0f | %.0f | %s | %.3f | %.3f | %s | %.3f | %.3f | %s |\n", t, rr, cr, ratio(rr, cr), r50, c50, ratio(r50, c50), r99, c99, ratio(r99, c99)
       }
     }' "$@"
@@ -90,19 +96,25 @@ summarize() {
 run_configuration() {
   local index=$1 args=$2 tests=$3 requests=$4 round name
   emit ""
-  emit "## redis-benchmark -q -n $requests -t $tests $args ($ROUNDS rounds, alternating)"
+  emit "## redis-benchmark -q -n $requests -t $tests $args (medians of $ROUNDS rounds, alternating test by test)"
   emit ""
   local -A cpu=([redis]=0 [csredis]=0)
   local before
+  local test order
   for round in $(seq 1 "$ROUNDS"); do
-    for name in redis csredis; do
-      before=$(cpu_seconds "${PID[$name]}")
-      # shellcheck disable=SC2086 # configuration arguments are word-split on purpose
-      "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q -n "$requests" -t "$tests" $args --csv \
-        >"$WORK/$name-$index-$round.csv" 2>"$WORK/$name-$index-$round.err" || {
-          echo "compare.sh: redis-benchmark failed against $name:" >&2; cat "$WORK/$name-$index-$round.err" >&2; }
-      cpu[$name]=$(awk -v sum="${cpu[$name]}" -v a="$before" -v b="$(cpu_seconds "${PID[$name]}")" 'BEGIN { print sum + b - a }')
-      "$CLI" -p "${PORT[$name]}" flushall >/dev/null 2>&1 || true
+    # Test by test, the two servers back to back, the one going first swapped every round: drift
+    # on the shared machine then falls on both alike.
+    order="redis csredis"; [ $((round % 2)) = 0 ] && order="csredis redis"
+    for test in ${tests//,/ }; do
+      for name in $order; do
+        before=$(cpu_seconds "${PID[$name]}")
+        # shellcheck disable=SC2086 # configuration arguments are word-split on purpose
+        "$BENCHMARK" -h 127.0.0.1 -p "${PORT[$name]}" -q -n "$requests" -t "$test" $args --csv \
+          >"$WORK/$name-$index-$round-$test.csv" 2>"$WORK/$name-$index-$round-$test.err" || {
+            echo "compare.sh: redis-benchmark failed against $name:" >&2; cat "$WORK/$name-$index-$round-$test.err" >&2; }
+        cpu[$name]=$(awk -v sum="${cpu[$name]}" -v a="$before" -v b="$(cpu_seconds "${PID[$name]}")" 'BEGIN { print sum + b - a }')
+        "$CLI" -p "${PORT[$name]}" flushall >/dev/null 2>&1 || true
+      done
     done
   done
   summarize "$WORK"/redis-"$index"-*.csv "$WORK"/csredis-"$index"-*.csv | tee -a "$REPORT"
