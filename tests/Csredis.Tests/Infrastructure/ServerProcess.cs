@@ -220,9 +220,9 @@ public sealed class ServerProcess : IDisposable
     /// comes through the stdout pipe, so a line the server wrote before it replied can still be in
     /// transit when the test reads the reply: reading <see cref="LogText"/> once races with it.
     /// </summary>
-    public void AssertLogged(string text)
+    public void AssertLogged(string text, TimeSpan? timeout = null)
     {
-        if (!WaitForLog(text, TimeSpan.FromSeconds(10)))
+        if (!WaitForLog(text, timeout ?? TimeSpan.FromSeconds(10)))
             Xunit.Assert.Fail($"not in the log of {Name}: \"{text}\"\n{Describe()}");
     }
 

@@ -63,7 +63,7 @@ public class RdbCompatibilityTests
             FillStrings(c, 400, seed: 2);
             digest = Digest(c);
             Assert.Equal("OK", Exec(c, "SAVE").Text);
-            Assert.True(csredis.WaitForLog("DB saved on disk", TimeSpan.FromSeconds(5)));
+            csredis.AssertLogged("DB saved on disk", TimeSpan.FromSeconds(5));
         }
         var check = Process.Start(new ProcessStartInfo("redis-check-rdb", dir.File()) { RedirectStandardOutput = true })!;
         string report = check.StandardOutput.ReadToEnd();

@@ -21,7 +21,7 @@ public class RdbDurabilityTests
         Thread.Sleep(1500);
         Assert.False(File.Exists(dir.File()), "one change must not reach a save point of 2 changes");
         Exec(c, "SET", "b", "2");
-        Assert.True(server.WaitForLog("Background saving terminated with success", TimeSpan.FromSeconds(10)), server.Describe());
+        server.AssertLogged("Background saving terminated with success", TimeSpan.FromSeconds(10));
         server.AssertLogged("2 changes in 1 seconds. Saving...");
         Assert.True(long.Parse(Exec(c, "LASTSAVE").Text) > before);
         Assert.True(File.Exists(dir.File()));

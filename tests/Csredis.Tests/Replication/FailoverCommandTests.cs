@@ -61,7 +61,7 @@ public sealed class FailoverCommandTests
         {
             replica.Signal(ServerProcess.SigCont);
         }
-        Assert.True(master.WaitForLog("FAILOVER to 127.0.0.1:" + replica.Port + " aborted: Failover manually aborted", Wait), master.LogText);
+        master.AssertLogged("FAILOVER to 127.0.0.1:" + replica.Port + " aborted: Failover manually aborted", Wait);
         return replies;
     }
 
@@ -96,9 +96,9 @@ public sealed class FailoverCommandTests
             Wait, "the roles to swap");
         Assert.Equal("127.0.0.1", Field(InfoReplication(master), "master_host"));
         Assert.Equal(target.Port.ToString(), Field(InfoReplication(master), "master_port"));
-        Assert.True(master.WaitForLog($"Failover target 127.0.0.1:{target.Port} is synced, failing over.", Wait), master.LogText);
-        Assert.True(target.WaitForLog("MASTER MODE enabled (failover request from '", Wait), target.LogText);
-        Assert.True(target.WaitForLog($"Partial resynchronization request from 127.0.0.1:{master.Port} accepted.", Wait), target.LogText);
+        master.AssertLogged($"Failover target 127.0.0.1:{target.Port} is synced, failing over.", Wait);
+        target.AssertLogged("MASTER MODE enabled (failover request from '", Wait);
+        target.AssertLogged($"Partial resynchronization request from 127.0.0.1:{master.Port} accepted.", Wait);
         Assert.DoesNotContain("Full resync from master", master.LogText);
         Assert.Equal("-READONLY You can't write against a read only replica.\r\n", Raw(master, "SET", "after", "1"));
         FillEveryType(target, 42);
@@ -120,12 +120,12 @@ public sealed class FailoverCommandTests
         {
             Assert.Equal("+OK\r\n", Raw(master, "SET", "unacknowledged", "1"));
             Assert.Equal("+OK\r\n", Raw(master, "FAILOVER", "TIMEOUT", "300"));
-            Assert.True(master.WaitForLog("FAILOVER to any replica aborted: Replica never caught up before timeout", Wait), master.LogText);
+            master.AssertLogged("FAILOVER to any replica aborted: Replica never caught up before timeout", Wait);
             Assert.Equal("no-failover", Field(InfoReplication(master), "master_failover_state"));
             Assert.Equal("+OK\r\n", Raw(master, "SET", "writable", "again"));
 
             Assert.Equal("+OK\r\n", Raw(master, "FAILOVER", "TO", "127.0.0.1", replica.Port.ToString(), "TIMEOUT", "300", "FORCE"));
-            Assert.True(master.WaitForLog($"FAILOVER to 127.0.0.1:{replica.Port} time out exceeded, failing over.", Wait), master.LogText);
+            master.AssertLogged($"FAILOVER to 127.0.0.1:{replica.Port} time out exceeded, failing over.", Wait);
             Assert.Equal("failover-in-progress", Field(InfoReplication(master), "master_failover_state"));
         }
         finally

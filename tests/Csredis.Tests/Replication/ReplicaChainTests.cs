@@ -50,7 +50,7 @@ public sealed class ReplicaChainTests
         Assert.Equal("+OK\r\n", Raw(sibling, "REPLICAOF", "127.0.0.1", ours.Port.ToString()));
         Assert.Equal("+OK\r\n", Raw(master, "REPLICAOF", "127.0.0.1", ours.Port.ToString()));
         foreach (var node in new[] { sub, sibling, master })
-            Assert.True(ours.WaitForLog($"Partial resynchronization request from 127.0.0.1:{node.Port} accepted.", Wait), ours.LogText);
+            ours.AssertLogged($"Partial resynchronization request from 127.0.0.1:{node.Port} accepted.", Wait);
         ours.AssertLogged($"Setting secondary replication ID to {oldId}, valid up to offset: {offset + 1}.");
 
         FillEveryType(ours, 12);

@@ -33,7 +33,7 @@ public sealed class ReplicaFromRedisTests
         using (new Writer(master))
         {
             Assert.Equal("+OK\r\n", Raw(replica, "REPLICAOF", "127.0.0.1", master.Port.ToString()));
-            Assert.True(replica.WaitForLog("MASTER <-> REPLICA sync: Finished with success", Wait), replica.LogText);
+            replica.AssertLogged("MASTER <-> REPLICA sync: Finished with success", Wait);
             Thread.Sleep(300);
         }
         WaitCaughtUp(master, replica);
@@ -81,7 +81,7 @@ public sealed class ReplicaFromRedisTests
         {
             Thread.Sleep(100);
             Assert.Equal(":1\r\n", Raw(replica, "CLIENT", "KILL", "TYPE", "master"));
-            Assert.True(replica.WaitForLog("Successful partial resynchronization with master.", Wait), replica.LogText);
+            replica.AssertLogged("Successful partial resynchronization with master.", Wait);
             Thread.Sleep(100);
             Assert.Equal(":1\r\n", Raw(master, "CLIENT", "KILL", "TYPE", "replica"));
             WaitFor(() => Count(replica.LogText, "Successful partial resynchronization with master.") == 2, Wait, "second partial resync");
@@ -148,7 +148,7 @@ public sealed class ReplicaFromRedisTests
         string newId = Field(InfoReplication(promoted), "master_replid");
         foreach (var r in new[] { ours, oracle })
             Assert.Equal("+OK\r\n", Raw(r, "REPLICAOF", "127.0.0.1", promoted.Port.ToString()));
-        Assert.True(ours.WaitForLog("Master replication ID changed to " + newId, Wait), ours.LogText);
+        ours.AssertLogged("Master replication ID changed to " + newId, Wait);
         Raw(promoted, "SET", "after", "promotion");
         FillEveryType(promoted, 6);
         foreach (var r in new[] { ours, oracle }) WaitCaughtUp(promoted, r);

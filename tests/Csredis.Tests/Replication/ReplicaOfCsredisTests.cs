@@ -29,7 +29,7 @@ public sealed class ReplicaOfCsredisTests
             WaitCaughtUp(master, first);
             WaitCaughtUp(master, second);
             Assert.Equal(":1\r\n", Raw(first, "CLIENT", "KILL", "TYPE", "master"));
-            Assert.True(first.WaitForLog("Successful partial resynchronization with master.", Wait), first.LogText);
+            first.AssertLogged("Successful partial resynchronization with master.", Wait);
             Thread.Sleep(100);
         }
         WaitCaughtUp(master, first);
@@ -39,7 +39,7 @@ public sealed class ReplicaOfCsredisTests
 
         Assert.Equal("+OK\r\n", Raw(first, "REPLICAOF", "NO", "ONE"));
         Assert.Equal("+OK\r\n", Raw(second, "REPLICAOF", "127.0.0.1", first.Port.ToString()));
-        Assert.True(second.WaitForLog("Master replication ID changed to " + Field(InfoReplication(first), "master_replid"), Wait), second.LogText);
+        second.AssertLogged("Master replication ID changed to " + Field(InfoReplication(first), "master_replid"), Wait);
         FillEveryType(first, 32);
         WaitCaughtUp(first, second);
         Assert.Equal(Digest(first), Digest(second));
@@ -58,8 +58,8 @@ public sealed class ReplicaOfCsredisTests
         var wrongOurs = scene.Csredis([.. ReplicaOf(master), "--masterauth", "nope"]);
         var wrongTheirs = scene.Redis([.. ReplicaOf(master), "--masterauth", "nope"]);
         const string Line = "Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled.";
-        Assert.True(wrongTheirs.WaitForLog(Line, Wait), wrongTheirs.LogText);
-        Assert.True(wrongOurs.WaitForLog(Line, Wait), wrongOurs.LogText);
+        wrongTheirs.AssertLogged(Line, Wait);
+        wrongOurs.AssertLogged(Line, Wait);
         Assert.Equal("down", Field(InfoReplication(wrongOurs), "master_link_status"));
     }
 }

@@ -17,7 +17,7 @@ public sealed class ServerProcessLifecycleTests
         using var process = ServerProcess.Start(server);
         using var client = process.Connect();
         Assert.Equal("+PONG\\r\\n", client.ExecuteEscaped("PING"));
-        Assert.True(process.WaitForLog("Ready to accept connections", TimeSpan.FromSeconds(5)), process.Describe());
+        process.AssertLogged("Ready to accept connections", TimeSpan.FromSeconds(5));
     }
 
     [Theory]

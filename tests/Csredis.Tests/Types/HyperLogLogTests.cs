@@ -351,7 +351,7 @@ public sealed class HyperLogLogTests
             expectedDigest = RespFrame.Parse(c.ReadRawReply()).Text;
             Assert.Equal("Background saving started", RespFrame.Parse(c.ReadRawReply()).Text);
             long sentAtStart = Interlocked.Read(ref sent);
-            Assert.True(server.WaitForLog("Background saving terminated with success", TimeSpan.FromSeconds(60)), server.Describe());
+            server.AssertLogged("Background saving terminated with success", TimeSpan.FromSeconds(60));
             sentDuringSave = Interlocked.Read(ref sent) - sentAtStart;
             stop.Cancel();
             Assert.True(writer.Wait(TimeSpan.FromSeconds(30)));
