@@ -42,6 +42,12 @@ public sealed class TmuxScreen : IDisposable
         }
     }
 
+    private void WaitForChange(string before, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && Capture() == before) Thread.Sleep(20);
+    }
+
     public string HistoryFile => historyFile;
 
     public void Keys(params string[] keys)
@@ -51,7 +57,12 @@ public sealed class TmuxScreen : IDisposable
             // "Pause" holds the keyboard for a second: what follows then comes after the cli's
             // half-second threshold for printing a command's elapsed time, whatever the machine's load.
             if (key == PauseKey) { Thread.Sleep(1000); continue; }
+            string before = key == "Enter" ? Capture() : "";
             Tmux("send-keys", "-t", "0", "--", key);
+            // Enter always prints something (a reply, a prompt, an error, the exit line), but on a loaded
+            // machine it can come later than the quiet window: a screen that merely has not changed yet is
+            // not an answer.
+            if (key == "Enter") WaitForChange(before, TimeSpan.FromSeconds(5));
             WaitUntilQuiet();
         }
     }
