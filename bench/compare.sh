@@ -2,7 +2,8 @@
 # Benchmarks ./csredis-server against real redis-server under identical settings (loopback, free
 # ports, save "", appendonly no) with the same redis-benchmark arguments, alternating the two servers
 # test by test so drift on a shared machine hits both alike. Prints one table per configuration
-# (rps, p50, p99 and csredis/Redis ratios, the medians of the rounds) for the string tests (issue 2's
+# (rps, p50, p99 and csredis/Redis ratios, the medians of the rounds, and in how many rounds csredis
+# beat the Redis run it was paired with) for the string tests (issue 2's
 # targets) and for the list/set/hash/zset tests (issue 3's), a memory comparison (VmRSS and INFO
 # used_memory after a large SET load), the data-type memory table of bench/memory-lists-hashes.py
 # (1M-field hash, 1M-member zset, 1M-element list, 100k small hashes...) and startup times (exec to
@@ -67,11 +68,16 @@ BENCH_NAME=compare.sh
 # neighbours moves a median less than a mean); prints a markdown table (the console shows the same).
 summarize() {
   awk -F'","|^"|"$' '
-    FNR == 1 { server = (FILENAME ~ /\/redis-/) ? "redis" : "csredis"; next }
+    FNR == 1 {
+      # $WORK/<server>-<configuration>-<round>-<test>.csv
+      file = FILENAME; sub(/^.*\//, "", file); split(file, part, "-")
+      server = part[1]; round = part[3]; next
+    }
     $2 != "" {
       key = server SUBSEP $2
       if (!(($2) in seen)) { seen[$2] = 1; order[++tests] = $2 }
       i = ++n[key]; rps[key, i] = $3; p50[key, i] = $6; p99[key, i] = $8
+      paired[server, $2, round] = $3 + 0
     }
     function median(values, key,    count, i, j, v, t) {
       count = n[key]
@@ -81,13 +87,21 @@ summarize() {
       return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
     }
     function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "n/a" }
+    # The rounds in which csredis beat the Redis run it was paired with (same round, back to back).
+    function wins(t,    r, won, pairs) {
+      for (r = 1; r <= n["redis" SUBSEP t]; r++)
+        if (("csredis", t, r) in paired && ("redis", t, r) in paired) {
+          pairs++; if (paired["csredis", t, r] > paired["redis", t, r]) won++
+        }
+      return (won + 0) "/" (pairs + 0)
+    }
     END {
-      print "| test | redis rps | csredis rps | rps ratio | redis p50 ms | csredis p50 ms | p50 ratio | redis p99 ms | csredis p99 ms | p99 ratio |"
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      print "| test | redis rps | csredis rps | rps ratio | csredis faster in | redis p50 ms | csredis p50 ms | p50 ratio | redis p99 ms | csredis p99 ms | p99 ratio |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
       for (i = 1; i <= tests; i++) {
         t = order[i]; r = "redis" SUBSEP t; c = "csredis" SUBSEP t
         rr = median(rps, r); cr = median(rps, c); r50 = median(p50, r); c50 = median(p50, c); r99 = median(p99, r); c99 = median(p99, c)
-        printf "| %s | %.0f | %.0f | %s | %.3f | %.3f | %s | %.3f | %.3f | %s |\n", t, rr, cr, ratio(rr, cr), r50, c50, ratio(r50, c50), r99, c99, ratio(r99, c99)
+        printf "| %s | %.0f | %.0f | %s | %s | %.3f | %.3f | %s | %.3f | %.3f | %s |\n", t, rr, cr, ratio(rr, cr), wins(t), r50, c50, ratio(r50, c50), r99, c99, ratio(r99, c99)
       }
     }' "$@"
 }
