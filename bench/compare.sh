@@ -71,7 +71,7 @@ summarize() {
     FNR == 1 {
       # $WORK/<server>-<configuration>-<round>-<test>.csv
       file = FILENAME; sub(/^.*\//, "", file); split(file, part, "-")
-      server = part[1]; round = part[3]; next
+      server = part[1]; round = part[3] + 0; if (round > rounds) rounds = round; next
     }
     $2 != "" {
       key = server SUBSEP $2
@@ -89,7 +89,7 @@ summarize() {
     function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "n/a" }
     # The rounds in which csredis beat the Redis run it was paired with (same round, back to back).
     function wins(t,    r, won, pairs) {
-      for (r = 1; r <= n["redis" SUBSEP t]; r++)
+      for (r = 1; r <= rounds; r++)
         if (("csredis", t, r) in paired && ("redis", t, r) in paired) {
           pairs++; if (paired["csredis", t, r] > paired["redis", t, r]) won++
         }
