@@ -3,8 +3,8 @@
 # ports, save "", appendonly no) with the same redis-benchmark arguments, alternating the two servers
 # test by test so drift on a shared machine hits both alike. Prints one table per configuration
 # (rps, p50, p99 and csredis/Redis ratios, the medians of the rounds, and in how many rounds csredis
-# beat the Redis run it was paired with) for the string tests (issue 2's
-# targets) and for the list/set/hash/zset tests (issue 3's), a memory comparison (VmRSS and INFO
+# beat the Redis run it was paired with) for the string tests (issue 2's targets) and for the
+# list/set/hash/zset tests (issue 3's), a memory comparison (VmRSS and INFO
 # used_memory after a large SET load), the data-type memory table of bench/memory-lists-hashes.py
 # (1M-field hash, 1M-member zset, 1M-element list, 100k small hashes...) and startup times (exec to
 # "Ready to accept connections"). Results also go to bench/results/<timestamp>.md.
